@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Targets that need GStreamer are only built when the `GStreamer` trait is on (the default).
+/// A build with `--disable-default-traits` needs no GStreamer headers or libraries at all,
+/// which is what the static binary for camera boards uses.
+let withGStreamer: TargetDependencyCondition? = .when(traits: ["GStreamer"])
+let gstreamerDefine: SwiftSetting = .define("KVS_GSTREAMER", .when(traits: ["GStreamer"]))
+
+let package = Package(
+    name: "kvsmaster",
+    products: [
+        .executable(name: "kvsmaster", targets: ["kvsmaster"]),
+    ],
+    traits: [
+        .trait(name: "GStreamer", description: "Capture and encode media with GStreamer (needs libgstreamer1.0)."),
+        .default(enabledTraits: ["GStreamer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (found with pkg-config; each shim header adds typed wrappers
+        // for the variadic functions and function-like macros Swift cannot import).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .systemLibrary(name: "CUsrsctp", pkgConfig: "usrsctp", providers: [.apt(["libusrsctp-dev"])]),
+        .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CGStreamer", pkgConfig: "gstreamer-app-1.0",
+            providers: [.apt(["libgstreamer1.0-dev", "libgstreamer-plugins-base1.0-dev"])]),
+        .target(name: "CKVSShims"),
+
+        // MARK: Sans-IO protocol cores (standard library only).
+        .target(name: "WireKit"),
+        .target(name: "STUN", dependencies: ["WireKit", "KVSCrypto"]),
+        .target(name: "SDP", dependencies: ["WireKit"]),
+        .target(name: "RTP", dependencies: ["WireKit"]),
+
+        // MARK: C libraries at the edges.
+        .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
+        .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
+        .target(name: "Signaling", dependencies: ["CCurl", "CWebSockets"]),
+        .target(
+            name: "Media",
+            dependencies: ["RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
+            swiftSettings: [gstreamerDefine]),
+
+        // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
+        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "SDP", "RTP"]),
+
+        // MARK: The daemon.
+        .target(
+            name: "KVSMaster",
+            dependencies: ["WireKit", "STUN", "SDP", "RTP", "Security", "DataChannel", "Signaling", "Media"],
+            swiftSettings: [gstreamerDefine]),
+        .executableTarget(
+            name: "kvsmaster",
+            dependencies: ["KVSMaster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: [gstreamerDefine]),
+
+        // MARK: Tests.
+        .systemLibrary(name: "CZlib", path: "Tests/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .testTarget(name: "WireKitTests", dependencies: ["WireKit", "CZlib"]),
+        .testTarget(name: "STUNTests", dependencies: ["STUN", "WireKit"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "WireKit", "Security"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
+        .testTarget(
+            name: "SmokeTests",
+            dependencies: [
+                "COpenSSL", "CSRTP", "CUsrsctp", "CWebSockets", "CCurl", "KVSCrypto", "Security",
+                "DataChannel", "Signaling", "Media",
+                .target(name: "CGStreamer", condition: withGStreamer),
+            ],
+            swiftSettings: [gstreamerDefine]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["RTP", "WireKit", "Media"],
+            swiftSettings: [gstreamerDefine]),
+    ]
+)

@@ -1,0 +1,1 @@
+// KVSMaster: see the module's files.

@@ -1,0 +1,1 @@
+// RTP: see the module's files.

@@ -1,0 +1,1 @@
+// SDP: see the module's files.

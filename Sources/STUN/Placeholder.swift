@@ -1,0 +1,1 @@
+// STUN: see the module's files.

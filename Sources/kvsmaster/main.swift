@@ -1,0 +1,2 @@
+import KVSMaster
+print("kvsmaster")
