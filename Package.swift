@@ -68,6 +68,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "WireKit", "Security"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto"]),
         .testTarget(
             name: "SmokeTests",
             dependencies: [

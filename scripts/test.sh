@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, builds kvsmaster with and without the GStreamer trait, and runs
+# the whole test suite (unit, vector, robustness, smoke and GStreamer conformance tests).
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+bash scripts/install-deps.sh --test
+find_swift
+
+[ -d "$REPO_ROOT/../shared/fixtures/sdp" ] \
+    || die "the shared fixtures are missing: expected $REPO_ROOT/../shared/fixtures/sdp (clone the repository next to 'shared')"
+
+say "building without the GStreamer trait (the static-binary configuration)"
+swift_quiet build --disable-default-traits --scratch-path .build-nogst --product kvsmaster \
+    || die "the build without the GStreamer trait failed"
+.build-nogst/debug/kvsmaster --version
+
+say "building the test suite"
+swift_quiet build --build-tests || die "the build failed"
+say "running the test suite"
+swift_quiet test --skip-build
