@@ -1,1 +1,0 @@
-// KVSMaster: see the module's files.
