@@ -1,0 +1,62 @@
+// The fuzz driver for kvsmaster's parsers.
+//
+// Built normally, it replays inputs: `kvsfuzz <target> <file>…` runs each file through the target and
+// prints the outcome (use it to reproduce a crash a fuzzer found). Built with
+// `-sanitize=fuzzer -parse-as-library -DFUZZING` (scripts/fuzz.sh does this), the same target becomes
+// a libFuzzer entry point, chosen with the KVS_FUZZ_TARGET environment variable.
+import FuzzTargets
+import Glibc
+
+func selectedTarget(_ name: String?) -> FuzzTarget? {
+    guard let name, let target = FuzzTarget(rawValue: name.lowercased()) else { return nil }
+    return target
+}
+
+let targetNames = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+
+#if FUZZING
+nonisolated(unsafe) var fuzzTarget: FuzzTarget? = nil
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    if fuzzTarget == nil {
+        guard let target = selectedTarget(getenv("KVS_FUZZ_TARGET").map { String(cString: $0) }) else {
+            fputs("kvsfuzz: set KVS_FUZZ_TARGET to one of: \(targetNames)\n", stderr)
+            exit(2)
+        }
+        fuzzTarget = target
+    }
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    if case .invariantViolated(let message) = fuzzTarget!.run(bytes) {
+        // A broken invariant is a finding: crash so libFuzzer saves the input.
+        fputs("kvsfuzz: invariant violated: \(message)\n", stderr)
+        abort()
+    }
+    return 0
+}
+#else
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let target = selectedTarget(arguments[1]) else {
+    fputs("usage: kvsfuzz <target> <input file>…   (targets: \(targetNames))\n", stderr)
+    exit(2)
+}
+var violations = 0
+for path in arguments.dropFirst(2) {
+    guard let file = fopen(path, "rb") else {
+        fputs("kvsfuzz: cannot open \(path)\n", stderr)
+        exit(2)
+    }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    fclose(file)
+    let outcome = target.run(bytes)
+    if case .invariantViolated = outcome { violations += 1 }
+    print("\(path): \(outcome)")
+}
+exit(violations == 0 ? 0 : 1)
+#endif
