@@ -54,11 +54,23 @@ let package = Package(
         // MARK: The daemon.
         .target(
             name: "KVSMaster",
-            dependencies: ["WireKit", "STUN", "SDP", "RTP", "Security", "DataChannel", "Signaling", "Media"],
+            dependencies: [
+                "CKVSShims", "KVSCrypto", "WireKit", "STUN", "SDP", "RTP", "Security", "DataChannel", "Signaling", "Media",
+            ],
             swiftSettings: [gstreamerDefine]),
         .executableTarget(
             name: "kvsmaster",
             dependencies: ["KVSMaster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: [gstreamerDefine]),
+
+        // MARK: Benchmarks (print numbers; see docs/benchmarks.md).
+        .target(name: "CAllocCounter"),
+        .executableTarget(
+            name: "kvsbench",
+            dependencies: [
+                "CAllocCounter", "CKVSShims", "RTP", "Security", "WireKit",
+                .target(name: "Media", condition: withGStreamer),
+            ],
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Tests.

@@ -32,9 +32,9 @@ struct EncodedClip {
                 writeCache(cachePath, units)
                 return EncodedClip(accessUnits: units, source: "x264enc 1920x1080 30 fps 4000 kbit/s, 300 frames")
             }
-            fputs("kvsbench: GStreamer produced \(units.count) frames instead of 300; using a synthetic clip\n", stderr)
+            printError("kvsbench: GStreamer produced \(units.count) frames instead of 300; using a synthetic clip")
         } catch {
-            fputs("kvsbench: could not encode with GStreamer (\(error)); using a synthetic clip\n", stderr)
+            printError("kvsbench: could not encode with GStreamer (\(error)); using a synthetic clip")
         }
         #endif
         return synthetic()
@@ -88,4 +88,10 @@ struct EncodedClip {
         _ = w.bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
         fclose(f)
     }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

@@ -21,7 +21,7 @@ nonisolated(unsafe) var fuzzTarget: FuzzTarget? = nil
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     if fuzzTarget == nil {
         guard let target = selectedTarget(getenv("KVS_FUZZ_TARGET").map { String(cString: $0) }) else {
-            fputs("kvsfuzz: set KVS_FUZZ_TARGET to one of: \(targetNames)\n", stderr)
+            printError("kvsfuzz: set KVS_FUZZ_TARGET to one of: \(targetNames)")
             exit(2)
         }
         fuzzTarget = target
@@ -29,7 +29,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     if case .invariantViolated(let message) = fuzzTarget!.run(bytes) {
         // A broken invariant is a finding: crash so libFuzzer saves the input.
-        fputs("kvsfuzz: invariant violated: \(message)\n", stderr)
+        printError("kvsfuzz: invariant violated: \(message)")
         abort()
     }
     return 0
@@ -37,13 +37,13 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #else
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let target = selectedTarget(arguments[1]) else {
-    fputs("usage: kvsfuzz <target> <input file>…   (targets: \(targetNames))\n", stderr)
+    printError("usage: kvsfuzz <target> <input file>…   (targets: \(targetNames))")
     exit(2)
 }
 var violations = 0
 for path in arguments.dropFirst(2) {
     guard let file = fopen(path, "rb") else {
-        fputs("kvsfuzz: cannot open \(path)\n", stderr)
+        printError("kvsfuzz: cannot open \(path)")
         exit(2)
     }
     var bytes: [UInt8] = []
@@ -60,3 +60,9 @@ for path in arguments.dropFirst(2) {
 }
 exit(violations == 0 ? 0 : 1)
 #endif
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
