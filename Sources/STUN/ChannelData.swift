@@ -25,7 +25,9 @@ public struct ChannelData: Hashable, Sendable {
 
     /// The channel number and a view of the data without copying it: the hot path for relayed
     /// media. The message must be exactly the header, the data and at most 3 padding bytes.
-    public static func parse(_ bytes: ArraySlice<UInt8>) throws(STUNError) -> (channelNumber: UInt16, data: ArraySlice<UInt8>) {
+    public static func parse(
+        _ bytes: ArraySlice<UInt8>
+    ) throws(STUNError) -> (channelNumber: UInt16, data: ArraySlice<UInt8>) {
         guard bytes.count >= 4 else { throw .channelDataTruncatedHeader(available: bytes.count) }
         let start = bytes.startIndex
         let channel = bytes.readU16(at: start)

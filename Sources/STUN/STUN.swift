@@ -15,14 +15,10 @@ public enum STUN {
     /// It does not look at the attributes; ``STUNMessage/init(decoding:)`` does.
     public static func looksLikeSTUN(_ bytes: some RandomAccessCollection<UInt8>) -> Bool {
         guard bytes.count >= headerLength else { return false }
-        var i = bytes.startIndex
-        var header = [UInt8](repeating: 0, count: 8)
-        for k in 0..<8 {
-            header[k] = bytes[i]
-            i = bytes.index(after: i)
-        }
-        guard header[0] <= 3, header.readU32(at: 4) == magicCookie else { return false }
-        let length = Int(header.readU16(at: 2))
+        let start = bytes.startIndex
+        func byte(_ k: Int) -> UInt32 { UInt32(bytes[bytes.index(start, offsetBy: k)]) }
+        guard byte(0) <= 3, byte(4) << 24 | byte(5) << 16 | byte(6) << 8 | byte(7) == magicCookie else { return false }
+        let length = Int(byte(2) << 8 | byte(3))
         return length % 4 == 0 && length + headerLength == bytes.count
     }
 
@@ -36,7 +32,8 @@ public enum STUN {
         let first = bytes[i0]
         let length = Int(bytes[bytes.index(i0, offsetBy: 2)]) << 8 | Int(bytes[bytes.index(i0, offsetBy: 3)])
         switch first {
-        case 0...3: return headerLength + length
+        // RFC 8489 §5: a STUN message starts with two zero bits (0–3 in practice, RFC 7983).
+        case 0x00...0x3F: return headerLength + length
         case 0x40...0x4F: return 4 + (length + 3) & ~3
         default: return nil
         }

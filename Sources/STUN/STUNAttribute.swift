@@ -126,8 +126,8 @@ extension STUNAttribute {
         case .errorCode: return .errorCode(try errorCode(value, type))
         case .unknownAttributes:
             guard value.count % 2 == 0 else { throw malformed }
-            return .unknownAttributes(
-                stride(from: value.startIndex, to: value.endIndex, by: 2).map { STUNAttributeType(value.readU16(at: $0)) })
+            let offsets = stride(from: value.startIndex, to: value.endIndex, by: 2)
+            return .unknownAttributes(offsets.map { STUNAttributeType(value.readU16(at: $0)) })
         case .priority: return .priority(UInt32(truncatingIfNeeded: try fixed(value, 4, type)))
         case .useCandidate:
             guard value.isEmpty else { throw malformed }

@@ -1,5 +1,5 @@
 extension STUNMessage {
-    /// A success response to `request` (RFC 8489 §6.3.1.1): same method and transaction id.
+    /// A success response to this request (RFC 8489 §6.3.1.1): same method and transaction id.
     public func successResponse(attributes: [STUNAttribute] = []) -> STUNMessage {
         STUNMessage(method: method, messageClass: .success, transactionID: transactionID, attributes: attributes)
     }

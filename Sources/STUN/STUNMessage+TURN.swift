@@ -16,7 +16,8 @@ extension STUNMessage {
         if dontFragment { attributes.append(.dontFragment) }
         if let evenPort { attributes.append(.evenPort(reserve: evenPort)) }
         if let reservationToken { attributes.append(.reservationToken(reservationToken)) }
-        return STUNMessage(method: .allocate, messageClass: .request, transactionID: transactionID, attributes: attributes)
+        return STUNMessage(
+            method: .allocate, messageClass: .request, transactionID: transactionID, attributes: attributes)
     }
 
     /// Refresh request (RFC 8656 §8.1); a lifetime of 0 deletes the allocation, nil lets the
@@ -51,7 +52,8 @@ extension STUNMessage {
     ) -> STUNMessage {
         var attributes: [STUNAttribute] = [.xorPeerAddress(peer), .data(data)]
         if dontFragment { attributes.append(.dontFragment) }
-        return STUNMessage(method: .send, messageClass: .indication, transactionID: transactionID, attributes: attributes)
+        return STUNMessage(
+            method: .send, messageClass: .indication, transactionID: transactionID, attributes: attributes)
     }
 
     /// The message with USERNAME, REALM and NONCE appended (RFC 8489 §9.2.4), ready to be

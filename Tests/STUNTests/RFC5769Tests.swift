@@ -69,6 +69,22 @@ import WireKit
         #expect(try decoded.encode(padding: 0x20) == RFC5769.request)
     }
 
+    @Test func slicesWithAnOffsetDecodeAndVerify() throws {
+        // A datagram inside a larger receive buffer: indices do not start at zero.
+        let buffer: [UInt8] = [0xAA, 0xBB, 0xCC] + RFC5769.request + [0xDD]
+        let slice = buffer[3..<(3 + RFC5769.request.count)]
+        #expect(try STUNMessage(decoding: slice) == STUNMessage(decoding: RFC5769.request))
+        #expect(STUNMessage.verifyIntegrity(of: slice, key: shortTermKey))
+        #expect(STUNMessage.verifyFingerprint(of: slice))
+        #expect(STUN.looksLikeSTUN(slice))
+        #expect(!STUN.looksLikeSTUN(buffer[3...]))
+        let channel: [UInt8] = [9, 9, 0x40, 0x07, 0x00, 0x02, 0xAB, 0xCD, 0, 0]
+        let parsed = try ChannelData.parse(channel[2...])
+        #expect(parsed.channelNumber == 0x4007)
+        #expect(Array(parsed.data) == [0xAB, 0xCD])
+        #expect(ChannelData.looksLike(channel[2...]))
+    }
+
     @Test func ipv4ResponseDecodes() throws {
         let m = try STUNMessage(decoding: RFC5769.ipv4Response)
         #expect(m.method == .binding)
