@@ -1,1 +1,0 @@
-// STUN: see the module's files.
