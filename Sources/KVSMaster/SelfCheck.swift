@@ -43,7 +43,7 @@ public struct SelfCheck: Sendable {
     /// Runs every check, calling `report` as each one finishes (so a slow step shows progress).
     public func run(report: (CheckResult) -> Void) -> Bool {
         var allPassed = true
-        for check in [checkOpenSSL, checkSRTP, checkSCTP, checkCurl, checkWebSockets] {
+        for check in [checkOpenSSL, checkSRTP, checkSCTP, checkCurl, checkWebSockets, checkSTUN] {
             let result = check()
             if result.status == .failed { allPassed = false }
             report(result)
