@@ -70,7 +70,8 @@ public enum RTCPCompound {
             }
             contentEnd -= padding
         }
-        packets.append(try RTCPPacket(type: datagram[offset + 1], count: first & 0x1F, content: datagram[offset + 4..<contentEnd]))
+        let content = datagram[offset + 4..<contentEnd]
+        packets.append(try RTCPPacket(type: datagram[offset + 1], count: first & 0x1F, content: content))
         return end
     }
 

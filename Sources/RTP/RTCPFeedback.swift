@@ -73,7 +73,7 @@ public struct RTCPGenericNACK: Equatable, Sendable {
 
     func write(to writer: inout ByteWriter) throws(RTCPError) {
         let start = try RTCPPacketWriter.begin(
-            &writer, count: Int(RTCPPacketType.fmtGenericNACK), type: RTCPPacketType.transportFeedback)
+            &writer, count: Int(RTCPPacketType.fmtGenericNACK), type: RTCPPacketType.transportLayerFeedback)
         writer.writeU32(senderSSRC)
         writer.writeU32(mediaSSRC)
         for entry in entries {
@@ -96,7 +96,7 @@ public struct RTCPPictureLossIndication: Equatable, Sendable {
 
     func write(to writer: inout ByteWriter) throws(RTCPError) {
         let start = try RTCPPacketWriter.begin(
-            &writer, count: Int(RTCPPacketType.fmtPictureLoss), type: RTCPPacketType.payloadFeedback)
+            &writer, count: Int(RTCPPacketType.fmtPictureLoss), type: RTCPPacketType.payloadSpecificFeedback)
         writer.writeU32(senderSSRC)
         writer.writeU32(mediaSSRC)
         try RTCPPacketWriter.finish(&writer, start: start)
@@ -146,7 +146,7 @@ public struct RTCPFullIntraRequest: Equatable, Sendable {
 
     func write(to writer: inout ByteWriter) throws(RTCPError) {
         let start = try RTCPPacketWriter.begin(
-            &writer, count: Int(RTCPPacketType.fmtFullIntraRequest), type: RTCPPacketType.payloadFeedback)
+            &writer, count: Int(RTCPPacketType.fmtFullIntraRequest), type: RTCPPacketType.payloadSpecificFeedback)
         writer.writeU32(senderSSRC)
         writer.writeU32(mediaSSRC)
         for entry in entries {

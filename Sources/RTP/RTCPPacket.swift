@@ -16,7 +16,7 @@ public enum RTCPPacket: Equatable, Sendable {
     case pli(RTCPPictureLossIndication)
     case fir(RTCPFullIntraRequest)
     case remb(RTCPReceiverEstimatedMaxBitrate)
-    case transportFeedback(RTCPTransportFeedback)
+    case transportWideFeedback(RTCPTransportWideFeedback)
     /// A packet kept uninterpreted: its packet type, the header's 5-bit count/FMT field and
     /// everything after the 4-byte header (padding removed).
     case unknown(type: UInt8, count: UInt8, payload: [UInt8])
@@ -47,7 +47,7 @@ public enum RTCPPacket: Equatable, Sendable {
             self = .bye(try RTCPGoodbye(parsing: &reader, count: count))
         case RTCPPacketType.app:
             self = .app(try RTCPApplicationDefined(parsing: &reader, count: count))
-        case RTCPPacketType.transportFeedback, RTCPPacketType.payloadFeedback:
+        case RTCPPacketType.transportLayerFeedback, RTCPPacketType.payloadSpecificFeedback:
             self = try Self.feedback(type: type, format: count, reader: &reader, content: content)
         default:
             self = .unknown(type: type, count: count, payload: Array(content))
@@ -61,12 +61,12 @@ public enum RTCPPacket: Equatable, Sendable {
         let unknown = RTCPPacket.unknown(type: type, count: format, payload: Array(content))
         let known: Bool
         switch (type, format) {
-        case (RTCPPacketType.transportFeedback, RTCPPacketType.fmtGenericNACK),
-            (RTCPPacketType.transportFeedback, RTCPPacketType.fmtTransportWideCC),
-            (RTCPPacketType.payloadFeedback, RTCPPacketType.fmtPictureLoss),
-            (RTCPPacketType.payloadFeedback, RTCPPacketType.fmtFullIntraRequest):
+        case (RTCPPacketType.transportLayerFeedback, RTCPPacketType.fmtGenericNACK),
+            (RTCPPacketType.transportLayerFeedback, RTCPPacketType.fmtTransportWideCC),
+            (RTCPPacketType.payloadSpecificFeedback, RTCPPacketType.fmtPictureLoss),
+            (RTCPPacketType.payloadSpecificFeedback, RTCPPacketType.fmtFullIntraRequest):
             known = true
-        case (RTCPPacketType.payloadFeedback, RTCPPacketType.fmtApplicationLayer):
+        case (RTCPPacketType.payloadSpecificFeedback, RTCPPacketType.fmtApplicationLayer):
             known = RTCPReceiverEstimatedMaxBitrate.matches(content.dropFirst(8))
         default:
             known = false
@@ -75,10 +75,11 @@ public enum RTCPPacket: Equatable, Sendable {
         let sender = try reader.u32(.feedbackHeader)
         let media = try reader.u32(.feedbackHeader)
         switch (type, format) {
-        case (RTCPPacketType.transportFeedback, RTCPPacketType.fmtGenericNACK):
+        case (RTCPPacketType.transportLayerFeedback, RTCPPacketType.fmtGenericNACK):
             return .nack(try RTCPGenericNACK(parsing: &reader, senderSSRC: sender, mediaSSRC: media))
-        case (RTCPPacketType.transportFeedback, _):
-            return .transportFeedback(try RTCPTransportFeedback(parsing: &reader, senderSSRC: sender, mediaSSRC: media))
+        case (RTCPPacketType.transportLayerFeedback, _):
+            return .transportWideFeedback(
+                try RTCPTransportWideFeedback(parsing: &reader, senderSSRC: sender, mediaSSRC: media))
         case (_, RTCPPacketType.fmtPictureLoss):
             try reader.expectEnd(.pliFCI)
             return .pli(RTCPPictureLossIndication(senderSSRC: sender, mediaSSRC: media))
@@ -101,7 +102,7 @@ public enum RTCPPacket: Equatable, Sendable {
         case .pli(let p): try p.write(to: &writer)
         case .fir(let p): try p.write(to: &writer)
         case .remb(let p): try p.write(to: &writer)
-        case .transportFeedback(let p): try p.write(to: &writer)
+        case .transportWideFeedback(let p): try p.write(to: &writer)
         case .unknown(let type, let count, let payload):
             let start = try RTCPPacketWriter.begin(&writer, count: Int(count), type: type)
             writer.writeBytes(payload)

@@ -10,9 +10,9 @@ public enum RTCPPacketType {
     public static let bye: UInt8 = 203
     public static let app: UInt8 = 204
     /// Transport layer feedback (RTPFB).
-    public static let transportFeedback: UInt8 = 205
+    public static let transportLayerFeedback: UInt8 = 205
     /// Payload-specific feedback (PSFB).
-    public static let payloadFeedback: UInt8 = 206
+    public static let payloadSpecificFeedback: UInt8 = 206
     /// Extended reports (RFC 3611); kept as ``RTCPPacket/unknown(type:count:payload:)``.
     public static let extendedReport: UInt8 = 207
 

@@ -74,7 +74,7 @@ public struct RTCPReceiverEstimatedMaxBitrate: Equatable, Sendable {
         }
         guard exponent < 64 else { throw .notEncodable(.rembFCI, value: Int(exponent), limit: 63) }
         let start = try RTCPPacketWriter.begin(
-            &writer, count: Int(RTCPPacketType.fmtApplicationLayer), type: RTCPPacketType.payloadFeedback)
+            &writer, count: Int(RTCPPacketType.fmtApplicationLayer), type: RTCPPacketType.payloadSpecificFeedback)
         writer.writeU32(senderSSRC)
         writer.writeU32(mediaSSRC)
         writer.writeU32(Self.identifier)

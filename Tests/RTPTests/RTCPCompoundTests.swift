@@ -35,7 +35,7 @@ import WireKit
         // RFC 5506: no SR/RR first; a NACK, a PLI and a transport-wide feedback alone.
         let nack = try RTCPCompound.parse(try rtcpBytes("81cd0003 00000001 11223344 fffe0005"))
         #expect(nack.count == 1)
-        let twcc = try RTCPCompound.parse(try rtcpBytes(RTCPTransportFeedbackTests.feedback))
+        let twcc = try RTCPCompound.parse(try rtcpBytes(RTCPTransportWideFeedbackTests.feedback))
         #expect(twcc.count == 1)
         let pair = try RTCPCompound.parse(try rtcpBytes("81ce0002 00000001 11223344 81cd0003 00000001 11223344 00100000"))
         #expect(
@@ -53,7 +53,7 @@ import WireKit
 
     @Test func paddedFeedbackInTheMiddleIsAccepted() throws {
         // libwebrtc pads transport-wide feedback and may send two in one datagram.
-        var first = try rtcpBytes(RTCPTransportFeedbackTests.feedback)
+        var first = try rtcpBytes(RTCPTransportWideFeedbackTests.feedback)
         first[0] |= 0x20
         first[first.count - 1] = 3
         let datagram = first + (try rtcpBytes("81ce0002 00000001 11223344"))

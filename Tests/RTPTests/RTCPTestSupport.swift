@@ -74,7 +74,7 @@ struct RTCPRandomPackets {
                     senderSSRC: u32(), mediaSSRC: u32(), mantissa: u32() & 0x3FFFF, exponent: UInt8(int(0...63)),
                     ssrcs: (0..<int(0...4)).map { _ in u32() }))
         case 9:
-            return .transportFeedback(transportFeedback())
+            return .transportWideFeedback(transportWideFeedback())
         default:
             // Types and formats this module keeps uninterpreted.
             let kinds: [(UInt8, UInt8?)] = [(207, nil), (195, nil), (255, nil), (205, 3), (206, 2), (206, 15)]
@@ -86,8 +86,8 @@ struct RTCPRandomPackets {
         }
     }
 
-    mutating func transportFeedback() -> RTCPTransportFeedback {
-        var statuses: [RTCPTransportFeedback.PacketStatus] = []
+    mutating func transportWideFeedback() -> RTCPTransportWideFeedback {
+        var statuses: [RTCPTransportWideFeedback.PacketStatus] = []
         for _ in 0..<int(0...60) {
             switch int(0...5) {
             case 0, 1: statuses.append(.notReceived)
@@ -97,7 +97,7 @@ struct RTCPRandomPackets {
         }
         // Long runs exercise run-length chunks.
         if int(0...2) == 0 { statuses += Array(repeating: .notReceived, count: int(14...300)) }
-        return RTCPTransportFeedback(
+        return RTCPTransportWideFeedback(
             senderSSRC: u32(), mediaSSRC: u32(), baseSequenceNumber: u16(), referenceTime: Int32(int(-0x80_0000...0x7F_FFFF)),
             feedbackPacketCount: u8(), packetStatuses: statuses)
     }

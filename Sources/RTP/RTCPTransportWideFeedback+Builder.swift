@@ -1,4 +1,4 @@
-extension RTCPTransportFeedback {
+extension RTCPTransportWideFeedback {
     /// Feedback for consecutive sequence numbers from `baseSequenceNumber`, given each one's
     /// arrival time in microseconds (nil: not received) on the receiver's clock.
     ///

@@ -3,7 +3,7 @@ import Testing
 import WireKit
 
 /// Transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1).
-@Suite struct RTCPTransportFeedbackTests {
+@Suite struct RTCPTransportWideFeedbackTests {
     /// Base sequence 100, 26 statuses, reference time -2 (×64 ms), feedback count 5.
     /// Chunks: 0x200e run-length (symbol 1 "small delta" × 14, seq 100–113);
     /// 0xe181 2-bit vector (large, lost, small, large, lost, lost, small: seq 114–120);
@@ -14,7 +14,7 @@ import WireKit
         04040404 040404ff ffd85004 00080102 03000000
         """
 
-    static let expectedStatuses: [RTCPTransportFeedback.PacketStatus] =
+    static let expectedStatuses: [RTCPTransportWideFeedback.PacketStatus] =
         [.received(delta: 10)] + Array(repeating: .received(delta: 4), count: 12) + [
             .received(delta: 255),
             .received(delta: -40), .notReceived, .received(delta: 80), .received(delta: 1024), .notReceived, .notReceived,
@@ -24,7 +24,7 @@ import WireKit
 
     @Test func parseBothChunkKindsAndDeltaSizes() throws {
         let packet = try rtcpRoundTrip(try rtcpBytes(Self.feedback))
-        guard case .transportFeedback(let twcc) = packet else {
+        guard case .transportWideFeedback(let twcc) = packet else {
             Issue.record("expected transport feedback, got \(packet)")
             return
         }
@@ -38,7 +38,7 @@ import WireKit
 
     @Test func arrivalTimes() throws {
         let packet = try RTCPPacket(parsing: try rtcpBytes(Self.feedback))
-        guard case .transportFeedback(let twcc) = packet else {
+        guard case .transportWideFeedback(let twcc) = packet else {
             Issue.record("expected transport feedback")
             return
         }
@@ -63,10 +63,10 @@ import WireKit
     }
 
     @Test func builtFromStatusesMatchesVector() throws {
-        let twcc = RTCPTransportFeedback(
+        let twcc = RTCPTransportWideFeedback(
             senderSSRC: 1, mediaSSRC: 0x1122_3344, baseSequenceNumber: 100, referenceTime: -2, feedbackPacketCount: 5,
             packetStatuses: Self.expectedStatuses)
-        #expect(try RTCPPacket.transportFeedback(twcc).serialized() == (try rtcpBytes(Self.feedback)))
+        #expect(try RTCPPacket.transportWideFeedback(twcc).serialized() == (try rtcpBytes(Self.feedback)))
     }
 
     @Test func paddedWithPaddingBitAsLibwebrtcWrites() throws {
@@ -83,7 +83,7 @@ import WireKit
         // the delta 0x0100 and two bytes of zero padding. Writing it again picks the same chunks.
         let bytes = try rtcpBytes("8fcd0006 00000001 00000002 fff0012d 00000101 012c4001 01000000")
         let packet = try rtcpRoundTrip(bytes)
-        guard case .transportFeedback(let twcc) = packet else {
+        guard case .transportWideFeedback(let twcc) = packet else {
             Issue.record("expected transport feedback")
             return
         }
@@ -102,7 +102,7 @@ import WireKit
         // Run-length chunk of 8191 received packets, but the status count is 2.
         let bytes = try rtcpBytes("8fcd0005 00000001 00000002 00000002 00000000 3fff0102")
         let packet = try RTCPPacket(parsing: bytes)
-        guard case .transportFeedback(let twcc) = packet else {
+        guard case .transportWideFeedback(let twcc) = packet else {
             Issue.record("expected transport feedback")
             return
         }
@@ -133,7 +133,7 @@ import WireKit
     @Test func buildFromArrivalTimes() throws {
         // Arrivals in microseconds on the receiver's clock; nil is a lost packet.
         let arrivals: [Int64?] = [1_000_000, 1_000_250, nil, 1_070_124, 1_060_000, nil, 1_060_126]
-        let twcc = try RTCPTransportFeedback(
+        let twcc = try RTCPTransportWideFeedback(
             senderSSRC: 9, mediaSSRC: 10, baseSequenceNumber: 65534, feedbackPacketCount: 200, arrivalTimes: arrivals)
         // 1 s / 64 ms = 15.625 → reference 15 = 960 ms; 1 s is then 160 ticks later.
         #expect(twcc.referenceTime == 15)
@@ -145,14 +145,14 @@ import WireKit
         let results = twcc.packetResults
         #expect(results.map(\.sequenceNumber) == [65534, 65535, 0, 1, 2, 3, 4])
         #expect(results.map(\.arrivalTime) == [1_000_000, 1_000_250, nil, 1_070_000, 1_060_000, nil, 1_060_250])
-        let bytes = try RTCPPacket.transportFeedback(twcc).serialized()
-        #expect(try RTCPPacket(parsing: bytes) == .transportFeedback(twcc))
+        let bytes = try RTCPPacket.transportWideFeedback(twcc).serialized()
+        #expect(try RTCPPacket(parsing: bytes) == .transportWideFeedback(twcc))
     }
 
     @Test func builderWrapsReferenceTimeTo24Bits() throws {
         // 2^23 × 64 ms lies just past the largest positive reference time.
         let arrival: Int64 = (1 << 23) * 64_000 + 500
-        let twcc = try RTCPTransportFeedback(
+        let twcc = try RTCPTransportWideFeedback(
             senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0, feedbackPacketCount: 0, arrivalTimes: [arrival])
         #expect(twcc.referenceTime == -0x80_0000)
         #expect(twcc.packetStatuses == [.received(delta: 2)])
@@ -160,17 +160,17 @@ import WireKit
 
     @Test func builderRejectsGapTooLargeForDelta() {
         #expect(throws: RTCPError.notEncodable(.twccReceiveDelta, value: 40_000, limit: 32767)) {
-            try RTCPTransportFeedback(
+            try RTCPTransportWideFeedback(
                 senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 0, feedbackPacketCount: 0,
                 arrivalTimes: [0, 10_000_000])
         }
     }
 
     @Test func emptyFeedback() throws {
-        let twcc = RTCPTransportFeedback(
+        let twcc = RTCPTransportWideFeedback(
             senderSSRC: 1, mediaSSRC: 2, baseSequenceNumber: 7, referenceTime: 0, feedbackPacketCount: 0, packetStatuses: [])
-        let bytes = try RTCPPacket.transportFeedback(twcc).serialized()
+        let bytes = try RTCPPacket.transportWideFeedback(twcc).serialized()
         #expect(bytes == (try rtcpBytes("8fcd0004 00000001 00000002 00070000 00000000")))
-        #expect(try RTCPPacket(parsing: bytes) == .transportFeedback(twcc))
+        #expect(try RTCPPacket(parsing: bytes) == .transportWideFeedback(twcc))
     }
 }

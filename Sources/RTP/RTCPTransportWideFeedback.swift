@@ -8,7 +8,7 @@ import WireKit
 /// The value holds one ``PacketStatus`` per sequence number; status chunks are an encoding
 /// detail chosen when writing (run-length where a status repeats, status vectors elsewhere),
 /// so a parsed packet may write back with different but equivalent chunks.
-public struct RTCPTransportFeedback: Equatable, Sendable {
+public struct RTCPTransportWideFeedback: Equatable, Sendable {
     /// What the feedback says about one sequence number.
     public enum PacketStatus: Equatable, Sendable {
         case notReceived
@@ -154,7 +154,7 @@ public struct RTCPTransportFeedback: Equatable, Sendable {
             throw .notEncodable(.twccHeader, value: Int(referenceTime), limit: Int(Self.referenceTimeRange.upperBound))
         }
         let start = try RTCPPacketWriter.begin(
-            &writer, count: Int(RTCPPacketType.fmtTransportWideCC), type: RTCPPacketType.transportFeedback)
+            &writer, count: Int(RTCPPacketType.fmtTransportWideCC), type: RTCPPacketType.transportLayerFeedback)
         writer.writeU32(senderSSRC)
         writer.writeU32(mediaSSRC)
         writer.writeU16(baseSequenceNumber)
