@@ -21,6 +21,7 @@ import WireKit
 
     @Test func chromiumStyleReceiverReportPlusREMB() throws {
         // A receive-only peer's compound: empty RR from SSRC 1, then REMB for one stream.
+        // (aiortc 1.16 writes the same bytes for these fields.)
         let datagram = try rtcpBytes(Self.rrPlusREMB)
         let packets = try RTCPCompound.parse(datagram)
         #expect(
