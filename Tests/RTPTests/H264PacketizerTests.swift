@@ -178,4 +178,25 @@ struct H264PacketizerTests {
         }
         #expect(capacities.count == 1)
     }
+
+    @Test func configuredHeaderExtensionIsInEveryPacket() throws {
+        let mid = try RTPHeaderExtension(oneByte: [RTPHeaderExtensionElement(id: 3, data: Array("0".utf8))])
+        var p = H264Packetizer(ssrc: 1, payloadBudget: 100, headerExtension: mid)
+        let raw = p.packets(nalUnits: [[0x67, 1], [0x68, 2], [0x65] + [UInt8](repeating: 4, count: 250)], rtpTimestamp: 0)
+        let packets = try Support.checkFrame(raw, budget: 100, firstSequence: 0, timestamp: 0, ssrc: 1, payloadType: 96)
+        #expect(packets.count == 4)
+        for (bytes, packet) in zip(raw, packets) {
+            #expect(Array(bytes[0..<1]) == [0x90])
+            #expect(Array(bytes[12..<20]) == [0xBE, 0xDE, 0x00, 0x01, 0x30, 0x30, 0x00, 0x00])
+            #expect(packet.header.headerExtension?.element(id: 3).map(Array.init) == [0x30])
+        }
+        #expect(Array(packets[0].payload) == [0x78, 0, 2, 0x67, 1, 0, 2, 0x68, 2])
+    }
+
+    @Test func bufferCapacityCoversBudgetHeaderExtensionsAndTag() {
+        var p = H264Packetizer(ssrc: 1, payloadBudget: 1000)
+        var capacity = 0
+        p.packetize(nalUnits: [[0x41, 1]], rtpTimestamp: 0) { capacity = $0.capacity }
+        #expect(capacity >= 12 + RTPPacketWriter.extensionRoom + 1000 + RTPPacketWriter.trailerRoom)
+    }
 }
