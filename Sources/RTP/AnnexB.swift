@@ -58,7 +58,7 @@ public struct AnnexBNALUnits: IteratorProtocol, Sequence {
     }
 }
 
-/// Helpers for Annex-B streams held in arrays.
+/// Helpers for H.264/H.265 Annex-B byte streams (ITU-T H.264 §B.1, H.265 §B.2) held in arrays.
 public enum AnnexB {
     /// Calls `body` with the range of each NAL unit in `stream`, in order.
     @inlinable

@@ -1,4 +1,4 @@
-/// A media frame rebuilt from RTP payloads: an access unit (H.264/H.265 in Annex-B form with
+/// A media frame rebuilt from RTP payloads (RFC 3550 §5.1 timing): an access unit (H.264/H.265 in Annex-B form with
 /// 4-byte start codes), a VP8 frame, or an audio frame (Opus packet, G.711 samples).
 public struct DepacketizedFrame: Equatable, Sendable {
     /// RTP timestamp shared by the frame's packets (RFC 3550 §5.1).
@@ -15,7 +15,7 @@ public struct DepacketizedFrame: Equatable, Sendable {
     }
 }
 
-/// What a depacketizer dropped and why. Malformed or out-of-order packets are counted here
+/// What a depacketizer dropped and why (losses detected as in RFC 3550 §A.1). Malformed or out-of-order packets are counted here
 /// rather than thrown, so one bad datagram never stops a stream.
 public struct DepacketizerStatistics: Equatable, Sendable {
     /// Packets whose sequence numbers were skipped (RFC 3550 §A.1 style extended gap).

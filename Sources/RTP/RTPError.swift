@@ -24,6 +24,7 @@ public enum RTPError: Error, Equatable, Sendable {
     init(_ wire: WireError) {
         switch wire {
         case let .truncated(needed, available): self = .truncated(needed: needed, available: available)
+        // ByteReader reports these only for negative counts or text, neither of which RTP reads.
         case let .invalidLength(n): self = .truncated(needed: n, available: 0)
         case .invalidUTF8: self = .truncated(needed: 0, available: 0)
         }

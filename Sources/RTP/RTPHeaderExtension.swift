@@ -33,7 +33,7 @@ public struct RTPHeaderExtension: Equatable, Sendable {
         self.data = data
     }
 
-    /// Which RFC 8285 element form the profile field announces.
+    /// Which RFC 8285 element form (§4.2 one-byte, §4.3 two-byte) the profile field announces.
     public enum Form: Equatable, Sendable {
         case oneByte
         /// Two-byte form; `appBits` are the low 4 bits of the profile (RFC 8285 §4.3).
