@@ -1,1 +1,0 @@
-// RTP: see the module's files.
