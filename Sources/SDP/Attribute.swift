@@ -42,7 +42,8 @@ public enum AttributeLine: Hashable, Sendable {
     }
 }
 
-/// A typed attribute value that parses from and serializes to the text after `a=name:`.
+/// A typed attribute value (RFC 8866 §5.13 `att-value`) that parses from and serializes to the text
+/// after `a=name:`.
 public protocol SDPAttributeValue: Hashable, Sendable {
     /// The attribute name, e.g. `rtpmap`.
     static var attributeName: String { get }

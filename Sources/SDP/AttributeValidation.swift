@@ -3,7 +3,7 @@
 enum AttributeValidation {
     static func parse(_ text: Substring) throws(SDPError) -> Attribute {
         let attribute: Attribute
-        if let colon = text.firstIndex(of: ":") {
+        if let colon = SDPText.firstIndex(of: UInt8(ascii: ":"), in: text) {
             attribute = Attribute(name: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
         } else {
             attribute = Attribute(name: String(text), value: nil)
@@ -16,7 +16,11 @@ enum AttributeValidation {
     static func validate(_ a: Attribute) throws(SDPError) {
         switch a.name {
         case RTPMap.attributeName: _ = try RTPMap(attributeValue: required(a))
-        case FormatParameters.attributeName: _ = try FormatParameters(attributeValue: required(a))
+        case FormatParameters.attributeName:
+            // Only the format is required; parameters are checked by the codec views that read them.
+            guard !SDPText.splitFirstSpace(SDPText.trimmingLeadingSpaces(try required(a))).head.isEmpty else {
+                throw .attribute(a.name, "format", .missing)
+            }
         case RTCPFeedback.attributeName: _ = try RTCPFeedback(attributeValue: required(a))
         case SSRCAttribute.attributeName: _ = try SSRCAttribute(attributeValue: required(a))
         case SSRCGroup.attributeName: _ = try SSRCGroup(attributeValue: required(a))
@@ -46,7 +50,8 @@ enum AttributeValidation {
     }
 }
 
-/// Names of the attributes that have no typed value struct.
+/// Names of the attributes (RFC 8866 §6, RFC 8839 §5, RFC 8841, RFC 5761, RFC 8858, RFC 9143) that
+/// have no typed value struct.
 public enum AttributeName {
     public static let mid = "mid"
     public static let iceUfrag = "ice-ufrag"

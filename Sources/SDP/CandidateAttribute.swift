@@ -24,7 +24,7 @@ public struct CandidateAttribute: SDPAttributeValue, CustomStringConvertible {
     /// Extension attributes (`generation`, `ufrag`, `network-id`, `network-cost`, …) in order.
     public var extensions: [Extension]
 
-    /// One `name value` extension pair.
+    /// One `extension-att-name extension-att-value` pair (RFC 8839 §5.1).
     public struct Extension: Hashable, Sendable {
         public var name: String
         public var value: String

@@ -18,16 +18,16 @@ public struct Fingerprint: SDPAttributeValue {
     /// The digest length of the hash functions in the IANA "Hash Function Textual Names"
     /// registry, nil for others.
     public static func digestLength(of hashFunction: String) -> Int? {
-        switch SDPText.lowercasedASCII(hashFunction) {
-        case "md2", "md5": 16
-        case "sha-1": 20
-        case "sha-224": 28
-        case "sha-256": 32
-        case "sha-384": 48
-        case "sha-512": 64
-        default: nil
+        for (name, length) in digestLengths
+        where name.utf8.count == hashFunction.utf8.count && SDPText.equalsIgnoringCase(name, hashFunction) {
+            return length
         }
+        return nil
     }
+
+    private static let digestLengths: [(String, Int)] = [
+        ("sha-256", 32), ("sha-384", 48), ("sha-512", 64), ("sha-1", 20), ("sha-224", 28), ("md5", 16), ("md2", 16),
+    ]
 
     public init(attributeValue: Substring) throws(SDPError) {
         let name = Self.attributeName
@@ -35,22 +35,32 @@ public struct Fingerprint: SDPAttributeValue {
         guard let hash = fields.first else { throw .attribute(name, "hash-func", .missing) }
         guard fields.count >= 2 else { throw .attribute(name, "fingerprint", .missing) }
         guard fields.count == 2 else { throw .attribute(name, "fingerprint", .tooManyFields) }
-        var bytes: [UInt8] = []
-        for pair in fields[1].split(separator: ":", omittingEmptySubsequences: false) {
-            let digits = pair.utf8
-            guard digits.count == 2, let hi = Self.hexValue(digits.first), let lo = Self.hexValue(digits.last) else {
-                throw .attribute(name, "fingerprint", .invalid)
-            }
-            bytes.append(hi << 4 | lo)
-        }
+        guard let bytes = Self.colonHex(fields[1]) else { throw .attribute(name, "fingerprint", .invalid) }
         if let length = Self.digestLength(of: String(hash)), length != bytes.count {
             throw .attribute(name, "fingerprint", .invalid)
         }
         self.init(hashFunction: String(hash), bytes: bytes)
     }
 
-    private static func hexValue(_ c: UInt8?) -> UInt8? {
-        guard let c else { return nil }
+    /// `2HEX *(":" 2HEX)`, read byte by byte.
+    private static func colonHex(_ text: Substring) -> [UInt8]? {
+        SDPText.withBytes(text) { chars -> [UInt8]? in
+            // Each byte is two digits plus a colon, except the last.
+            guard chars.count % 3 == 2 else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity((chars.count + 1) / 3)
+            var i = 0
+            while i < chars.count {
+                guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
+                bytes.append(hi << 4 | lo)
+                if i + 2 < chars.count, chars[i + 2] != UInt8(ascii: ":") { return nil }
+                i += 3
+            }
+            return bytes
+        }
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10

@@ -20,9 +20,10 @@ public struct ExtMap: SDPAttributeValue {
     public init(attributeValue: Substring) throws(SDPError) {
         let name = Self.attributeName
         let value = SDPText.trimmed(attributeValue)
-        let head = value.prefix { $0 != " " }
+        let (head, rest) = SDPText.splitFirstSpace(value)
         guard !head.isEmpty else { throw .attribute(name, "id", .missing) }
-        let idAndDirection = head.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let idAndDirection = SDPText.split(head, on: UInt8(ascii: "/"), keepEmpty: true)
+        guard idAndDirection.count <= 2 else { throw .attribute(name, "direction", .invalid) }
         let id = try SDPText.attributeNumber(
             idAndDirection[0], as: UInt16.self, attribute: name, field: "id", range: 1...4351)
         var direction: MediaDirection?
@@ -32,10 +33,8 @@ public struct ExtMap: SDPAttributeValue {
             }
             direction = d
         }
-        let rest = SDPText.trimmingLeadingSpaces(value[head.endIndex...])
-        let uri = rest.prefix { $0 != " " }
+        let (uri, attributes) = SDPText.splitFirstSpace(rest)
         guard !uri.isEmpty else { throw .attribute(name, "URI", .missing) }
-        let attributes = SDPText.trimmingLeadingSpaces(rest[uri.endIndex...])
         self.init(id: id, direction: direction, uri: String(uri),
                   extensionAttributes: attributes.isEmpty ? nil : String(attributes))
     }

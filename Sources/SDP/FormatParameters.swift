@@ -10,9 +10,12 @@ public struct FormatParameters: SDPAttributeValue {
     /// The format (an RTP payload type number for RTP media).
     public var format: String
     /// Everything after the format, as written.
-    public var parameterText: String
+    public private(set) var parameterText: String
+    /// The parameters in order, with names and values trimmed of surrounding spaces; parsed once
+    /// from `parameterText`.
+    public private(set) var parameters: [Parameter]
 
-    /// One `name=value` entry; entries without `=` (such as RFC 2198's `111/111`) have no value.
+    /// One `name=value` entry (RFC 8866 §6.15 `format-specific-params`); entries without `=` (such as RFC 2198's `111/111`) have no value.
     public struct Parameter: Hashable, Sendable {
         public var name: String
         public var value: String?
@@ -25,6 +28,7 @@ public struct FormatParameters: SDPAttributeValue {
     public init(format: String, parameterText: String) {
         self.format = format
         self.parameterText = parameterText
+        self.parameters = Self.parse(parameterText)
     }
 
     /// Builds the text as `name=value;name=value` in the given order.
@@ -44,12 +48,19 @@ public struct FormatParameters: SDPAttributeValue {
         return v
     }
 
-    /// The parameters in order, with names and values trimmed of surrounding spaces.
-    public var parameters: [Parameter] {
-        parameterText.split(separator: ";").compactMap { item in
+    /// Replaces the parameter text, keeping `parameters` in step.
+    public mutating func setParameterText(_ text: String) {
+        parameterText = text
+        parameters = Self.parse(text)
+    }
+
+    private static func parse(_ parameterText: String) -> [Parameter] {
+        SDPText.split(parameterText[...], on: UInt8(ascii: ";"), keepEmpty: false).compactMap { item in
             let entry = SDPText.trimmed(item)
             guard !entry.isEmpty else { return nil }
-            guard let eq = entry.firstIndex(of: "=") else { return Parameter(name: String(entry), value: nil) }
+            guard let eq = SDPText.firstIndex(of: UInt8(ascii: "="), in: entry) else {
+                return Parameter(name: String(entry), value: nil)
+            }
             return Parameter(
                 name: String(SDPText.trimmed(entry[..<eq])),
                 value: String(SDPText.trimmed(entry[entry.index(after: eq)...])))
@@ -65,9 +76,8 @@ public struct FormatParameters: SDPAttributeValue {
 
     public init(attributeValue: Substring) throws(SDPError) {
         let value = SDPText.trimmingLeadingSpaces(attributeValue)
-        let format = value.prefix { $0 != " " }
+        let (format, rest) = SDPText.splitFirstSpace(value)
         guard !format.isEmpty else { throw .attribute(Self.attributeName, "format", .missing) }
-        let rest = SDPText.trimmingLeadingSpaces(value[format.endIndex...])
         self.init(format: String(format), parameterText: String(rest))
     }
 

@@ -67,12 +67,14 @@ public struct MediaDescription: AttributeCarrier, Hashable, Sendable {
         let f = SDPText.strictFields(value)
         guard f.count >= 3 else { throw .line("m", "fields", .tooFewFields(expected: 4, found: f.count)) }
         guard !f[0].isEmpty else { throw .line("m", "media", .empty) }
-        let portField = f[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let port = try SDPText.lineNumber(portField[0], as: UInt16.self, line: "m", field: "port")
+        var portText = f[1]
         var count: UInt16?
-        if portField.count == 2 {
-            count = try SDPText.lineNumber(portField[1], as: UInt16.self, line: "m", field: "number of ports")
+        if let slash = SDPText.firstIndex(of: UInt8(ascii: "/"), in: portText) {
+            count = try SDPText.lineNumber(portText[portText.index(after: slash)...], as: UInt16.self, line: "m",
+                                           field: "number of ports")
+            portText = portText[..<slash]
         }
+        let port = try SDPText.lineNumber(portText, as: UInt16.self, line: "m", field: "port")
         guard !f[2].isEmpty else { throw .line("m", "proto", .empty) }
         var formats: [String] = []
         for fmt in f.dropFirst(3) {

@@ -22,17 +22,15 @@ public struct RTCPFeedback: SDPAttributeValue {
     public init(attributeValue: Substring) throws(SDPError) {
         let name = Self.attributeName
         let value = SDPText.trimmed(attributeValue)
-        let pt = value.prefix { $0 != " " }
+        let (pt, rest) = SDPText.splitFirstSpace(value)
         guard !pt.isEmpty else { throw .attribute(name, "payload type", .missing) }
         var payloadType: UInt8?
         if pt != "*" {
             payloadType = try SDPText.attributeNumber(
                 pt, as: UInt8.self, attribute: name, field: "payload type", range: 0...127)
         }
-        let rest = SDPText.trimmingLeadingSpaces(value[pt.endIndex...])
-        let type = rest.prefix { $0 != " " }
+        let (type, parameter) = SDPText.splitFirstSpace(rest)
         guard !type.isEmpty else { throw .attribute(name, "rtcp-fb-val", .missing) }
-        let parameter = SDPText.trimmingLeadingSpaces(rest[type.endIndex...])
         self.init(payloadType: payloadType, type: String(type), parameter: parameter.isEmpty ? nil : String(parameter))
     }
 

@@ -24,14 +24,12 @@ public struct RTPMap: SDPAttributeValue {
     public init(attributeValue: Substring) throws(SDPError) {
         let name = Self.attributeName
         let value = SDPText.trimmed(attributeValue)
-        guard let space = value.firstIndex(of: " ") else {
-            if value.isEmpty { throw .attribute(name, "payload type", .missing) }
-            throw .attribute(name, "encoding name", .missing)
-        }
-        let pt = try SDPText.attributeNumber(
-            value[..<space], as: UInt8.self, attribute: name, field: "payload type", range: 0...127)
-        let encoding = SDPText.trimmingLeadingSpaces(value[value.index(after: space)...])
-        let parts = encoding.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+        let (ptText, encoding) = SDPText.splitFirstSpace(value)
+        guard !ptText.isEmpty else { throw .attribute(name, "payload type", .missing) }
+        let pt = try SDPText.attributeNumber(ptText, as: UInt8.self, attribute: name, field: "payload type",
+                                             range: 0...127)
+        let parts = SDPText.split(encoding, on: UInt8(ascii: "/"), keepEmpty: true)
+        guard parts.count <= 3 else { throw .attribute(name, "encoding parameters", .invalid) }
         guard let encodingName = parts.first, !encodingName.isEmpty else {
             throw .attribute(name, "encoding name", .missing)
         }

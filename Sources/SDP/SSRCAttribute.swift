@@ -18,12 +18,11 @@ public struct SSRCAttribute: SDPAttributeValue {
     public init(attributeValue: Substring) throws(SDPError) {
         let name = Self.attributeName
         let text = SDPText.trimmingLeadingSpaces(attributeValue)
-        let id = text.prefix { $0 != " " }
+        let (id, rest) = SDPText.splitFirstSpace(text)
         guard !id.isEmpty else { throw .attribute(name, "ssrc-id", .missing) }
         let ssrc = try SDPText.attributeNumber(id, as: UInt32.self, attribute: name, field: "ssrc-id")
-        let rest = SDPText.trimmingLeadingSpaces(text[id.endIndex...])
         guard !rest.isEmpty else { throw .attribute(name, "attribute", .missing) }
-        if let colon = rest.firstIndex(of: ":") {
+        if let colon = SDPText.firstIndex(of: UInt8(ascii: ":"), in: rest) {
             guard colon != rest.startIndex else { throw .attribute(name, "attribute", .empty) }
             self.init(ssrc: ssrc, attribute: String(rest[..<colon]), value: String(rest[rest.index(after: colon)...]))
         } else {

@@ -95,7 +95,7 @@ public struct Bandwidth: Hashable, Sendable {
     }
 
     public init(lineValue: Substring) throws(SDPError) {
-        guard let colon = lineValue.firstIndex(of: ":") else { throw .line("b", "bandwidth", .missing) }
+        guard let colon = SDPText.firstIndex(of: UInt8(ascii: ":"), in: lineValue) else { throw .line("b", "bandwidth", .missing) }
         let type = lineValue[..<colon]
         guard !type.isEmpty else { throw .line("b", "bwtype", .empty) }
         let value = try SDPText.lineNumber(
