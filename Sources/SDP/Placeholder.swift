@@ -1,1 +1,0 @@
-// SDP: see the module's files.
