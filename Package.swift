@@ -51,6 +51,8 @@ let package = Package(
         // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
         .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "SDP", "RTP"]),
 
+        .executableTarget(name: "kvsfuzz", dependencies: ["FuzzTargets"]),
+
         // MARK: The daemon.
         .target(
             name: "KVSMaster",
