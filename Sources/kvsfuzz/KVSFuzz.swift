@@ -29,6 +29,9 @@ func LLVMFuzzerRunDriver(
 /// where libFuzzer's driver starts.
 @_cdecl("kvsfuzz_main")
 func kvsfuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    if let target = selectedTarget(getenv("KVS_FUZZ_TARGET").map { String(cString: $0) }) {
+        seedCorpus(arguments: (1..<Int(argc)).compactMap { argv?[$0].map { String(cString: $0) } }, target: target)
+    }
     var count = argc
     var vector = argv
     return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzzOneInput(data, size) }
@@ -50,6 +53,23 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         abort()
     }
     return 0
+}
+/// Writes the target's seed inputs into the corpus folder (the first argument that is not a
+/// flag) when that folder is empty.
+func seedCorpus(arguments: [String], target: FuzzTarget) {
+    guard let folder = arguments.first(where: { !$0.hasPrefix("-") }), let dir = opendir(folder) else { return }
+    var entries = 0
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { entries += 1 }
+    }
+    closedir(dir)
+    guard entries == 0 else { return }
+    for (i, seed) in target.seedInputs.enumerated() {
+        guard let file = fopen("\(folder)/seed-\(i)", "wb") else { continue }
+        _ = seed.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        fclose(file)
+    }
 }
 #else
 @main
