@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "STUN", dependencies: ["WireKit", "KVSCrypto"]),
         .target(name: "SDP", dependencies: ["WireKit"]),
         .target(name: "RTP", dependencies: ["WireKit"]),
+        .target(name: "TURN", dependencies: ["WireKit", "STUN"]),
+        .target(name: "ICE", dependencies: ["WireKit", "STUN", "TURN", "SDP"]),
 
         // MARK: C libraries at the edges.
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
         .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
-        .target(name: "Signaling", dependencies: ["CCurl", "CWebSockets"]),
+        .target(name: "Signaling", dependencies: ["CCurl", "CWebSockets", "CKVSShims", "KVSCrypto", "WireKit"]),
         .target(
             name: "Media",
             dependencies: ["RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
@@ -57,7 +59,8 @@ let package = Package(
         .target(
             name: "KVSMaster",
             dependencies: [
-                "CKVSShims", "KVSCrypto", "WireKit", "STUN", "SDP", "RTP", "Security", "DataChannel", "Signaling", "Media",
+                "CKVSShims", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
+                "Signaling", "Media",
             ],
             swiftSettings: [gstreamerDefine]),
         .executableTarget(
@@ -83,6 +86,9 @@ let package = Package(
         .testTarget(name: "RTPTests", dependencies: ["RTP", "WireKit", "Security"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto"]),
+        .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+        .testTarget(name: "SignalingTests", dependencies: ["Signaling", "KVSCrypto", "WireKit"]),
         .testTarget(
             name: "SmokeTests",
             dependencies: [

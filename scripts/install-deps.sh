@@ -18,9 +18,10 @@ PACKAGES=(
     ca-certificates
 )
 if [ "$WITH_TESTS" = 1 ]; then
-    # python3 for the reference signer checks; GStreamer's libav/bad plugins above decode in the
-    # conformance tests.
-    PACKAGES+=(python3 python3-pip)
+    # botocore (Debian's python3) is the reference SigV4 signer; coturn is the real STUN/TURN server
+    # of the interop tests; openssl makes their test certificates; iproute2/iptables build the
+    # network namespaces of the NAT tests.
+    PACKAGES+=(python3 python3-botocore coturn openssl iproute2 iptables)
 fi
 
 missing=()
@@ -47,6 +48,8 @@ for pc in openssl libsrtp2 usrsctp libwebsockets libcurl gstreamer-1.0 gstreamer
 done
 
 if [ "$WITH_TESTS" = 1 ]; then
+    /usr/bin/python3 -c "import botocore.auth" 2>/dev/null || die "/usr/bin/python3 cannot import botocore (package python3-botocore)"
+    [ -x /usr/bin/turnserver ] || die "coturn's turnserver is missing (package coturn)"
     for element in x264enc x265enc opusenc vp8enc mulawenc pcapparse rtph264depay rtph265depay \
         rtpopusdepay rtpvp8depay rtppcmudepay avdec_h264 avdec_h265 opusdec vp8dec mulawdec; do
         gst-inspect-1.0 "$element" >/dev/null 2>&1 \

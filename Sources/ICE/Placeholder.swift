@@ -1,0 +1,1 @@
+// ICE: see the module's files.

@@ -1,0 +1,1 @@
+// TURN: see the module's files.
