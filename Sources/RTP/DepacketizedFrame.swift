@@ -58,5 +58,17 @@ struct RTPSequenceTracker: Sendable {
         return delta == 1 ? .next : .gap(lost: Int(delta) - 1)
     }
 
+    /// Observes `sequenceNumber` and counts a gap as lost packets and a stale packet as
+    /// discarded in `statistics`.
+    mutating func observe(_ sequenceNumber: UInt16, counting statistics: inout DepacketizerStatistics) -> Verdict {
+        let verdict = observe(sequenceNumber)
+        switch verdict {
+        case .next: break
+        case .gap(let lost): statistics.packetsLost += lost
+        case .stale: statistics.packetsDiscarded += 1
+        }
+        return verdict
+    }
+
     mutating func reset() { last = nil }
 }

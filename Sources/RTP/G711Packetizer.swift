@@ -1,7 +1,7 @@
 /// Packetizes G.711 audio for RTP (RFC 3551 §4.5.14): PCMU (static payload type 0) or PCMA
 /// (payload type 8), one byte per sample at 8000 Hz. A frame longer than the payload budget
 /// is split into several packets; each carries the timestamp of its first sample.
-public struct G711Packetizer: Sendable {
+public struct G711Packetizer: RTPPacketizer, Sendable {
     /// The two G.711 companding laws and their static payload types (RFC 3551 Table 4).
     public enum Law: Sendable, Equatable {
         case pcmu
@@ -25,11 +25,6 @@ public struct G711Packetizer: Sendable {
             ssrc: ssrc, payloadType: law.payloadType, initialSequenceNumber: initialSequenceNumber,
             payloadBudget: payloadBudget, headerExtension: headerExtension)
     }
-
-    public var ssrc: UInt32 { writer.ssrc }
-    public var payloadType: UInt8 { writer.payloadType }
-    public var sequenceNumber: UInt16 { writer.sequenceNumber }
-    public var payloadBudget: Int { writer.payloadBudget }
 
     /// Sends the samples of `frame`, whose first sample has `rtpTimestamp`. `marker` flags the
     /// first packet of a talkspurt (RFC 3551 §4.1) and is set on the first packet only.
@@ -64,37 +59,4 @@ public struct G711Packetizer: Sendable {
 
 /// Takes G.711 samples back out of RTP (RFC 3551 §4.5.14): each payload is a run of samples
 /// starting at the packet's timestamp.
-public struct G711Depacketizer: Sendable {
-    public private(set) var statistics = DepacketizerStatistics()
-    var sequence = RTPSequenceTracker()
-
-    public init() {}
-
-    /// The samples in `payload`, or nil for a duplicate, late or empty packet.
-    public mutating func push(
-        payload: ArraySlice<UInt8>, sequenceNumber: UInt16, timestamp: UInt32, marker: Bool
-    ) -> DepacketizedFrame? {
-        var hadLoss = false
-        switch sequence.observe(sequenceNumber) {
-        case .next: break
-        case .gap(let lost):
-            statistics.packetsLost += lost
-            hadLoss = true
-        case .stale:
-            statistics.packetsDiscarded += 1
-            return nil
-        }
-        guard !payload.isEmpty else {
-            statistics.malformedPackets += 1
-            return nil
-        }
-        statistics.framesEmitted += 1
-        return DepacketizedFrame(timestamp: timestamp, data: Array(payload), hadLoss: hadLoss)
-    }
-
-    public mutating func push(_ packet: RTPPacket) -> DepacketizedFrame? {
-        push(
-            payload: packet.payload, sequenceNumber: packet.header.sequenceNumber,
-            timestamp: packet.header.timestamp, marker: packet.header.marker)
-    }
-}
+public typealias G711Depacketizer = WholePayloadDepacketizer

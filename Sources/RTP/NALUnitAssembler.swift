@@ -37,19 +37,15 @@ struct NALUnitAssembler: Sendable {
     /// Accounts for a new packet. Returns false when the packet is a duplicate or late and
     /// must be ignored.
     mutating func beginPacket(sequenceNumber: UInt16, timestamp: UInt32) -> Bool {
-        let verdict = sequence.observe(sequenceNumber)
-        if verdict == .stale {
-            statistics.packetsDiscarded += 1
-            return false
-        }
+        let verdict = sequence.observe(sequenceNumber, counting: &statistics)
+        guard verdict != .stale else { return false }
         switch frame {
         case .collecting(let current, _) where current != timestamp, .overflowed(let current) where current != timestamp:
             dropFrame()
         default: break
         }
         if case .idle = frame { frame = .collecting(timestamp: timestamp, hadLoss: false) }
-        if case .gap(let lost) = verdict {
-            statistics.packetsLost += lost
+        if case .gap = verdict {
             if case .collecting(let current, _) = frame { frame = .collecting(timestamp: current, hadLoss: true) }
             if case .assembling = fragment { dropFragment() }
         }

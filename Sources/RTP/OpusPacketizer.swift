@@ -1,6 +1,6 @@
 /// Packetizes Opus for RTP (RFC 7587 §4): one Opus packet per RTP packet, 48 kHz clock
 /// whatever the coded bandwidth, never fragmented.
-public struct OpusPacketizer: Sendable {
+public struct OpusPacketizer: RTPPacketizer, Sendable {
     public var writer: RTPPacketWriter
 
     /// RTP clock rate of Opus (RFC 7587 §4.1).
@@ -14,11 +14,6 @@ public struct OpusPacketizer: Sendable {
             ssrc: ssrc, payloadType: payloadType, initialSequenceNumber: initialSequenceNumber,
             payloadBudget: payloadBudget, headerExtension: headerExtension)
     }
-
-    public var ssrc: UInt32 { writer.ssrc }
-    public var payloadType: UInt8 { writer.payloadType }
-    public var sequenceNumber: UInt16 { writer.sequenceNumber }
-    public var payloadBudget: Int { writer.payloadBudget }
 
     /// Sends one Opus packet. `marker` flags the first packet of a talkspurt (RFC 3551 §4.1).
     /// An Opus packet longer than the budget cannot be split and is refused.
@@ -59,37 +54,4 @@ public struct OpusPacketizer: Sendable {
 }
 
 /// Takes Opus packets back out of RTP (RFC 7587 §4): each payload is one Opus packet.
-public struct OpusDepacketizer: Sendable {
-    public private(set) var statistics = DepacketizerStatistics()
-    var sequence = RTPSequenceTracker()
-
-    public init() {}
-
-    /// The Opus packet in `payload`, or nil for a duplicate, late or empty packet.
-    public mutating func push(
-        payload: ArraySlice<UInt8>, sequenceNumber: UInt16, timestamp: UInt32, marker: Bool
-    ) -> DepacketizedFrame? {
-        var hadLoss = false
-        switch sequence.observe(sequenceNumber) {
-        case .next: break
-        case .gap(let lost):
-            statistics.packetsLost += lost
-            hadLoss = true
-        case .stale:
-            statistics.packetsDiscarded += 1
-            return nil
-        }
-        guard !payload.isEmpty else {
-            statistics.malformedPackets += 1
-            return nil
-        }
-        statistics.framesEmitted += 1
-        return DepacketizedFrame(timestamp: timestamp, data: Array(payload), hadLoss: hadLoss)
-    }
-
-    public mutating func push(_ packet: RTPPacket) -> DepacketizedFrame? {
-        push(
-            payload: packet.payload, sequenceNumber: packet.header.sequenceNumber,
-            timestamp: packet.header.timestamp, marker: packet.header.marker)
-    }
-}
+public typealias OpusDepacketizer = WholePayloadDepacketizer

@@ -61,7 +61,7 @@ public struct VP8PayloadDescriptor: Equatable, Sendable {
 /// and partition index 0 and ends at the packet with the marker bit. A sequence gap inside a
 /// frame drops the whole frame (a partial VP8 frame cannot be decoded) and packets are skipped
 /// until the next frame start.
-public struct VP8Depacketizer: Sendable {
+public struct VP8Depacketizer: RTPDepacketizer, Sendable {
     public private(set) var statistics = DepacketizerStatistics()
     /// Frames larger than this are dropped, bounding memory on hostile input.
     public var maximumFrameSize: Int
@@ -83,16 +83,9 @@ public struct VP8Depacketizer: Sendable {
     public mutating func push(
         payload: ArraySlice<UInt8>, sequenceNumber: UInt16, timestamp: UInt32, marker: Bool
     ) -> DepacketizedFrame? {
-        var lossBefore = false
-        switch sequence.observe(sequenceNumber) {
-        case .next: break
-        case .gap(let lost):
-            statistics.packetsLost += lost
-            lossBefore = true
-        case .stale:
-            statistics.packetsDiscarded += 1
-            return nil
-        }
+        let verdict = sequence.observe(sequenceNumber, counting: &statistics)
+        guard verdict != .stale else { return nil }
+        let lossBefore = verdict != .next
         guard let descriptor = VP8PayloadDescriptor(parsing: payload) else {
             statistics.malformedPackets += 1
             abandonFrame()
@@ -118,12 +111,6 @@ public struct VP8Depacketizer: Sendable {
         let out = frame
         frame = []
         return DepacketizedFrame(timestamp: current, data: out, hadLoss: hadLoss)
-    }
-
-    public mutating func push(_ packet: RTPPacket) -> DepacketizedFrame? {
-        push(
-            payload: packet.payload, sequenceNumber: packet.header.sequenceNumber,
-            timestamp: packet.header.timestamp, marker: packet.header.marker)
     }
 
     /// Drops a frame in progress, if any.

@@ -5,7 +5,7 @@
 /// I are set and the 15-bit picture ID (M bit set) follows, incremented per frame. The frame
 /// is split by the payload budget and the marker bit is set on its last packet (§4.1). The
 /// caller passes the 90 kHz RTP timestamp of each frame.
-public struct VP8Packetizer: Sendable {
+public struct VP8Packetizer: RTPPacketizer, Sendable {
     public var writer: RTPPacketWriter
     /// Picture ID of the next frame (15 bits), or nil when no picture ID is sent.
     public var pictureID: UInt16?
@@ -25,11 +25,6 @@ public struct VP8Packetizer: Sendable {
             payloadBudget: payloadBudget, minimumBudget: Self.minimumBudget, headerExtension: headerExtension)
         self.pictureID = pictureID.map { $0 & 0x7FFF }
     }
-
-    public var ssrc: UInt32 { writer.ssrc }
-    public var payloadType: UInt8 { writer.payloadType }
-    public var sequenceNumber: UInt16 { writer.sequenceNumber }
-    public var payloadBudget: Int { writer.payloadBudget }
 
     /// Packetizes one encoded VP8 frame.
     @inlinable

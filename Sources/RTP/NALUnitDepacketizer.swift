@@ -1,10 +1,12 @@
-/// Rebuilds H.264 access units from RTP packets (RFC 6184, packetization-mode 1): single NAL
-/// unit packets (§5.6), STAP-A (§5.7.1) and FU-A (§5.8). Access units come out in Annex-B
-/// form with 4-byte start codes when the packet with the marker bit arrives.
+/// Rebuilds H.264 (RFC 6184) or H.265 (RFC 7798) access units from RTP packets: single NAL
+/// unit packets, aggregation packets and fragmentation units, with `Format` supplying the NAL
+/// unit header rules (see ``NALUnitPayloadFormat``). Use it as ``H264Depacketizer`` or
+/// ``H265Depacketizer``. Access units come out in Annex-B form with 4-byte start codes when
+/// the packet with the marker bit arrives.
 ///
-/// It never traps: malformed payloads, the interleaved-mode types (STAP-B, MTAP, FU-B) and
-/// losses are counted in ``statistics``; a gap inside an FU-A drops that NAL unit.
-public struct H264Depacketizer: Sendable {
+/// It never traps: malformed payloads, packet types outside the non-interleaved mode and
+/// losses are counted in ``statistics``; a gap inside a fragmented unit drops that NAL unit.
+public struct NALUnitDepacketizer<Format: NALUnitPayloadFormat>: RTPDepacketizer, Sendable {
     var assembler: NALUnitAssembler
 
     /// Frames larger than `maximumFrameSize` bytes are dropped, bounding memory on hostile input.
@@ -23,32 +25,28 @@ public struct H264Depacketizer: Sendable {
         return assembler.endPacket(marker: marker)
     }
 
-    public mutating func push(_ packet: RTPPacket) -> DepacketizedFrame? {
-        push(
-            payload: packet.payload, sequenceNumber: packet.header.sequenceNumber,
-            timestamp: packet.header.timestamp, marker: packet.header.marker)
-    }
-
     private mutating func consume(_ payload: ArraySlice<UInt8>) {
-        guard let first = payload.first else {
+        guard payload.count >= Format.headerLength else {
             assembler.malformed()
             return
         }
-        switch first & 0x1F {
-        case 1...23:
+        let header = Format.header(at: payload)
+        let type = Format.type(of: header.first)
+        if Format.singleNALUnitTypes.contains(type) {
             assembler.appendNALUnit(payload)
-        case 24:
-            consumeSTAPA(payload.dropFirst())
-        case 28:
-            consumeFUA(indicator: first, payload.dropFirst())
-        default:
+        } else if type == Format.aggregationPacketType {
+            consumeAggregation(payload.dropFirst(Format.headerLength))
+        } else if type == Format.fragmentationUnitType {
+            consumeFragment(payloadHeader: header, payload.dropFirst(Format.headerLength))
+        } else {
             assembler.malformed()
         }
     }
 
-    /// STAP-A: 16-bit size, then the unit, repeated. Checked whole before anything is kept.
-    private mutating func consumeSTAPA(_ body: ArraySlice<UInt8>) {
-        guard Self.aggregationIsValid(body, minimumUnit: 1) else {
+    /// Aggregation packet: 16-bit size, then the unit (at least its header), repeated. Checked
+    /// whole before anything is kept.
+    private mutating func consumeAggregation(_ body: ArraySlice<UInt8>) {
+        guard Self.aggregationIsValid(body, minimumUnit: Format.headerLength) else {
             assembler.malformed()
             return
         }
@@ -73,8 +71,9 @@ public struct H264Depacketizer: Sendable {
         return true
     }
 
-    /// FU-A: the NAL header is rebuilt from the indicator's F/NRI and the FU header's type.
-    private mutating func consumeFUA(indicator: UInt8, _ body: ArraySlice<UInt8>) {
+    /// Fragmentation unit: the NAL unit header is the payload header with the FU header's type
+    /// in place of the FU type.
+    private mutating func consumeFragment(payloadHeader: NALUnitHeader, _ body: ArraySlice<UInt8>) {
         guard let fuHeader = body.first else {
             assembler.malformed()
             return
@@ -83,10 +82,12 @@ public struct H264Depacketizer: Sendable {
         let isEnd = fuHeader & 0x40 != 0
         let data = body.dropFirst()
         if isStart && isEnd {
-            // §5.8: a NAL unit must not be sent as a single FU.
+            // RFC 6184 §5.8, RFC 7798 §4.4.3: a NAL unit must not be sent as a single FU.
             assembler.malformed()
         } else if isStart {
-            assembler.startFragment(header: indicator & 0xE0 | fuHeader & 0x1F, nil, data: data)
+            let header = Format.header(payloadHeader, withType: fuHeader & Format.fragmentTypeMask)
+            assembler.startFragment(
+                header: header.first, Format.headerLength > 1 ? header.second : nil, data: data)
         } else {
             assembler.continueFragment(data: data, isEnd: isEnd)
         }
