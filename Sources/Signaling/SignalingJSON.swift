@@ -64,7 +64,7 @@ enum SignalingJSON {
     }
 
     private static func path(_ keys: [any CodingKey], in context: String) -> String {
-        keys.isEmpty ? context : keys.map(\.stringValue).joined(separator: ".")
+        keys.isEmpty ? context : keys.map { $0.intValue.map { String($0) } ?? $0.stringValue }.joined(separator: ".")
     }
 
     /// Whether `id` fits the guide's identifier rule: 1...256 characters of `[a-zA-Z0-9_.-]`.
