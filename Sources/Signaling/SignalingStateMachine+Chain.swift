@@ -100,17 +100,19 @@ extension SignalingStateMachine {
         countError()
         emit(.event(.requestFailed(step, error)))
         if correctClock(for: error) {
+            // A correction that keeps changing is not converging: slow down rather than spin.
             clockCorrections += 1
-            if clockCorrections <= 3 { return advance(now: now) }
+            return clockCorrections <= 3 ? advance(now: now) : backOff(step, now: now)
         }
         let immediate = failureCount == 0
         switch error.status {
         case 401, 403:
             credentials = .missing
+        case 404 where step == .describe && !configuration.createChannelIfMissing:
+            // Nothing here can make the channel appear; someone else has to create it.
+            return backOff(step, now: now)
         case 404:
-            if step == .describe {
-                channelMissing = configuration.createChannelIfMissing
-            }
+            channelMissing = step == .describe
             channelARN = nil
             endpoints = nil
         default:

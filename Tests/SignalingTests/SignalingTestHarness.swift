@@ -125,12 +125,15 @@ struct SignalingHarness {
     }
 
     /// Answers calls until a socket is requested, then opens it.
-    mutating func connect(iceTTL: Int64 = 300, maxSteps: Int = 10) {
-        for _ in 0..<maxSteps {
-            if let socket = openingSocket {
-                input(.webSocketOpened(socket))
-                return
-            }
+    mutating func connect(iceTTL: Int64 = 300) {
+        if let socket = reachSocket(iceTTL: iceTTL) { input(.webSocketOpened(socket)) }
+    }
+
+    /// Answers calls (and waits out backoffs) until a socket is requested; returns it.
+    @discardableResult
+    mutating func reachSocket(iceTTL: Int64 = 300) -> SignalingSocketID? {
+        for _ in 0..<12 {
+            if let socket = openingSocket { return socket }
             if chainCall != nil {
                 succeedChain(iceTTL: iceTTL)
             } else if case .backingOff = machine.state {
@@ -140,6 +143,7 @@ struct SignalingHarness {
             }
         }
         Issue.record("did not reach a socket (state \(machine.state))")
+        return nil
     }
 
     /// Requests issued (in order) since creation.
