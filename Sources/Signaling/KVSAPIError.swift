@@ -5,6 +5,7 @@ import WireKit
 ///
 /// The state machine decides its recovery from `kind`, `errorType` and `message` alone.
 public struct KVSAPIError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// How the call failed: with an HTTP answer, or without one.
     public enum Kind: Equatable, Sendable {
         /// The service answered with this HTTP status.
         case http(status: Int)

@@ -290,4 +290,48 @@ import WireKit
         #expect(h.machine.metrics(now: h.now).connectionDuration == .zero)
         #expect(h.machine.metrics(now: h.now).signalingClientUptime == h.now - .zero)
     }
+
+    @Test func socketErrorWhileConnectedIsCountedAndReconnects() throws {
+        var h = Self.connected()
+        let socket = try #require(h.connectedSocket)
+        let error = KVSAPIError(kind: .transport, message: "TLS alert")
+        h.input(.webSocketFailed(socket, error))
+        #expect(h.recentEvents == [.disconnected(.failed(error))])
+        h.advance(to: try #require(h.machine.pollTimeout()))
+        #expect(h.openingSocket != nil)
+        let metrics = h.machine.metrics(now: h.now)
+        #expect(metrics.numberOfErrors == 1)
+        #expect(metrics.numberOfRuntimeErrors == 1)
+        #expect(metrics.numberOfReconnects == 1)
+    }
+
+    @Test func goAwayAbandonsARefreshInFlight() throws {
+        var h = Self.connected()
+        let socket = try #require(h.connectedSocket)
+        h.input(.webSocketMessage(socket, Self.frame(.reconnectICEServer)))
+        let refresh = try #require(h.refreshCallID)
+        h.input(.webSocketMessage(socket, Self.frame(.goAway)))
+        #expect(h.machine.iceRefresh == .idle)
+        let endpointCall = try #require(h.chainCall)
+        // The late refresh answer neither installs anything nor disturbs the chain.
+        h.input(.callSucceeded(refresh, .iceServerConfig(H.iceConfig(ttl: 10, password: "late"))))
+        #expect(h.recent.isEmpty)
+        #expect(h.machine.iceConfiguration == H.iceConfig())
+        #expect(h.chainCall?.id == endpointCall.id)
+    }
+
+    @Test func earlyCandidateBufferIsBounded() {
+        var buffer = SignalingCandidateBuffer(maximumPerSender: 3, maximumSenders: 2)
+        var dropped = 0
+        for n in 0..<5 { dropped += buffer.candidateArrived(Self.candidate(n), from: "a", now: .zero).dropped }
+        #expect(dropped == 2)
+        #expect(buffer.pendingCount == 3)
+        _ = buffer.candidateArrived(Self.candidate(9), from: "b", now: .seconds(1))
+        // A third sender evicts the sender whose candidates expire first.
+        dropped = buffer.candidateArrived(Self.candidate(10), from: "c", now: .seconds(2)).dropped
+        #expect(dropped == 3)
+        #expect(buffer.offerArrived(from: "a", now: .seconds(2)).isEmpty)
+        #expect(buffer.offerArrived(from: "b", now: .seconds(2)) == [Self.candidate(9)])
+        #expect(buffer.nextExpiry == .seconds(22))
+    }
 }
