@@ -152,7 +152,10 @@ extension ICEAgent {
         var deadlines: [Instant?] = []
         if let firstValid {
             if selectedPairID == nil { deadlines.append(firstValid + configuration.nominationTimeout) }
-            if role == .controlling, nominating == nil { deadlines.append(firstValid + configuration.nominationDelay) }
+            // Only while a pair can be nominated, or the deadline would stay due forever.
+            if role == .controlling, nominating == nil, pairs.contains(where: { $0.isValid && $0.state != .failed }) {
+                deadlines.append(firstValid + configuration.nominationDelay)
+            }
         } else {
             deadlines.append(started + configuration.connectivityCheckTimeout)
         }

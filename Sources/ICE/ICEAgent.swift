@@ -156,6 +156,11 @@ public struct ICEAgent: Sendable {
             next = connectionState == .new ? .new : .checking
         }
         guard next != connectionState else { return }
+        // Applications wait for `connected`: report it even when completion comes at once.
+        if next == .completed, connectionState != .connected, connectionState != .disconnected {
+            connectionState = .connected
+            emit(.connectionStateChanged(.connected))
+        }
         connectionState = next
         emit(.connectionStateChanged(next))
     }

@@ -37,7 +37,7 @@ public struct STUNRetransmission: Hashable, Sendable {
         initialRTO: .milliseconds(500), maxRTO: .milliseconds(1600), requestCount: 7, finalWaitFactor: 3)
 
     /// The wait after send number `index` (0-based) before the next send or the failure.
-    func interval(after index: Int) -> Duration {
+    public func interval(after index: Int) -> Duration {
         if index + 1 >= requestCount {
             let wait = initialRTO * finalWaitFactor
             return wait < maxRTO ? wait : maxRTO

@@ -1,21 +1,14 @@
+import SDP
 import STUN
 
-/// ICE credentials (RFC 8445 §5.3, RFC 8839 §5.4): `ice-ufrag` (4–256 ice-chars) and `ice-pwd`
-/// (22–256 ice-chars). The password keys MESSAGE-INTEGRITY of the checks, so it never appears
-/// in a description.
-public struct ICECredentials: Hashable, Sendable, CustomStringConvertible {
-    public var ufrag: String
-    public var password: String
-
-    public init(ufrag: String, password: String) {
-        self.ufrag = ufrag
-        self.password = password
-    }
-
+/// ICE credentials (RFC 8445 §5.3, RFC 8839 §5.4) are SDP's `ICECredentials` (`ice-ufrag`,
+/// 4–256 ice-chars; `ice-pwd`, 22–256 ice-chars), so the agent takes them straight from a
+/// parsed offer. The password keys MESSAGE-INTEGRITY; the type's description omits it.
+extension ICECredentials {
     /// Fresh credentials: 8-character ufrag, 24-character password (144 bits, above the 128
     /// RFC 8445 §5.3 asks for). Pass a cryptographically secure generator in production.
     public static func random(using rng: inout some RandomNumberGenerator) -> ICECredentials {
-        ICECredentials(ufrag: randomICEString(8, using: &rng), password: randomICEString(24, using: &rng))
+        ICECredentials(ufrag: randomICEString(8, using: &rng), pwd: randomICEString(24, using: &rng))
     }
 
     static func randomICEString(_ count: Int, using rng: inout some RandomNumberGenerator) -> String {
@@ -26,7 +19,5 @@ public struct ICECredentials: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The short-term key (RFC 8489 §9.1.1) for MESSAGE-INTEGRITY.
-    var key: STUNKey { .shortTerm(password: password) }
-
-    public var description: String { "ICECredentials(ufrag: \(ufrag), password: <\(password.utf8.count) chars>)" }
+    var key: STUNKey { .shortTerm(password: pwd) }
 }

@@ -1,3 +1,4 @@
+import SDP
 import WireKit
 
 /// The agent's role (RFC 8445 §6.1.1): the controlling agent nominates.
