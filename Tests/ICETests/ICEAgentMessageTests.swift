@@ -395,6 +395,29 @@ import WireKit
         #expect(a.pollTimeout() == nil)
     }
 
+    @Test func controlledAgentFailsWhenTheValidPairIsNeverNominated() throws {
+        var a = agent(.controlled)
+        _ = drain(&a)
+        a.handleDatagram(try request(), from: peer, to: host, now: .zero)
+        a.handleTimeout(now: .zero)
+        let check = try STUNMessage(decoding: try #require(drain(&a).transmits.last).payload)
+        let response = try check.successResponse(attributes: [.xorMappedAddress(host)])
+            .encode(integrity: .shortTerm(password: remote.pwd), fingerprint: true)
+        let validAt = Instant.zero + .milliseconds(20)
+        a.handleDatagram(response, from: peer, to: host, now: validAt)
+        #expect(a.pairs.first?.isValid == true)
+        #expect(a.selectedPair == nil)
+        // The peer goes on checking without USE-CANDIDATE; nothing is selected.
+        var now = validAt
+        while let next = a.pollTimeout(), a.connectionState != .failed {
+            now = next
+            a.handleTimeout(now: now)
+        }
+        #expect(now == validAt + .seconds(12))
+        #expect(a.failureReason == .nominationTimeout)
+        #expect(drain(&a).events.last == .connectionStateChanged(.failed))
+    }
+
     @Test func closeStopsEverything() throws {
         var a = agent()
         a.addRemoteCandidate(try CandidateAttribute(parsing: "candidate:9 1 udp 2130706431 192.168.1.20 5000 typ host"),

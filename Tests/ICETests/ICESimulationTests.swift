@@ -101,6 +101,10 @@ import WireKit
         }
         #expect(srflx.map(\.address) == [.v4("203.0.113.5:40000")])
         #expect(srflx.first?.relatedAddress == .v4("10.0.0.2:5000"))
+        // RFC 8445 §6.1.2.4: the server-reflexive candidate is checked through its host base.
+        let offerer = net.peers[1].agent
+        #expect(!offerer.pairs.isEmpty)
+        #expect(offerer.pairs.allSatisfy { offerer.localCandidates[$0.localIndex].kind == .host })
         // The answerer's public host has no NAT: its reflexive address equals the host and is dropped.
         #expect(!net.peers[0].agent.localCandidates.contains { $0.kind == .serverReflexive })
         let selected = net.peers[0].agent.selectedPair
@@ -204,11 +208,25 @@ import WireKit
         // Let consent run a while: still completed, checks every 4–6 s answered.
         net.run(for: .seconds(40))
         #expect(net.peers[0].agent.connectionState == .completed)
-        let consentChecks = net.peers[0].sent.filter { $0.destination == offerHost }.count
-        #expect(consentChecks >= 8)
+        let selectedAt = try #require(net.firstTime(0, of: .connected))
+        let consentTimes = net.peers[0].sentTimes.filter { $0.transmit.destination == offerHost }.compactMap { sent in
+            let message = try? STUNMessage(decoding: sent.transmit.payload)
+            return message?.messageClass == .request && sent.time > selectedAt ? sent.time : nil
+        }
+        #expect(consentTimes.count >= 6)
+        // RFC 7675 §5.1: every 4–6 s, randomized.
+        let gaps = zip(consentTimes.dropFirst(), consentTimes).map { ($0 - $1).milliseconds }
+        #expect(gaps.allSatisfy { (4000...6000).contains($0) })
+        #expect(Set(gaps).count > 1)
         let cutAt = net.now
         net.isCut = true
-        #expect(net.run(for: .seconds(35)) { $0.peers.allSatisfy { $0.agent.connectionState == .failed } })
+        // Media still arriving does not keep consent alive (only STUN responses count).
+        for _ in 0..<20 {
+            net.run(for: .seconds(2))
+            net.peers[0].agent.dataReceived(from: offerHost, to: answerHost, now: net.now)
+        }
+        #expect(net.peers[0].agent.lastDataReceived == net.now)
+        #expect(net.peers.allSatisfy { $0.agent.connectionState == .failed })
         for i in 0..<2 {
             let disconnected = try #require(net.peers[i].events.last { $0.event == .connectionStateChanged(.disconnected) })
             let failed = try #require(net.firstTime(i, of: .failed))

@@ -43,6 +43,7 @@ struct SimulatedNetwork {
         var relays: [RelayID: SocketAddress] = [:]
         var events: [(time: Instant, event: ICEEvent)] = []
         var sent: [Transmit] = []
+        var sentTimes: [(time: Instant, transmit: Transmit)] = []
         var relaySent: [RelayTransmit] = []
         /// Full mode: candidates held back until end-of-candidates.
         var heldCandidates: [ICECandidate] = []
@@ -163,6 +164,7 @@ struct SimulatedNetwork {
                 switch output {
                 case .transmit(let t):
                     peers[i].sent.append(t)
+                    peers[i].sentTimes.append((now, t))
                     var source = t.source
                     if var nat = peers[i].nat, !isInside(t.destination, peer: i) {
                         source = nat.outbound(t.source, to: t.destination)
