@@ -4,7 +4,7 @@ import WireKit
 public enum CandidatePairState: Hashable, Sendable {
     case frozen
     case waiting
-    /// A check is outstanding; the transaction that carries it.
+    /// A check is outstanding.
     case inProgress
     case succeeded
     case failed

@@ -103,6 +103,7 @@ extension ICEAgent {
         guard var timer = consent, let selectedPair else { return }
         let silence = now - timer.lastResponse
         if silence >= configuration.consentTimeout {
+            self.selectedPair = nil
             fail(.consentLost, now: now)
             return
         }

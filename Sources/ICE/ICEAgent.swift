@@ -2,7 +2,7 @@ import SDP
 import STUN
 import WireKit
 
-/// Why an agent reached `failed`.
+/// Why an agent reached `failed` (RFC 8445 §8.1.2, RFC 7675 §5.1).
 public enum ICEFailureReason: Hashable, Sendable {
     /// No valid pair within ``ICEConfiguration/connectivityCheckTimeout``.
     case connectivityCheckTimeout
@@ -10,7 +10,8 @@ public enum ICEFailureReason: Hashable, Sendable {
     case nominationTimeout
     /// Every pair failed after both sides finished gathering (RFC 8445 §8.1.2 Failed).
     case allPairsFailed
-    /// No consent response for ``ICEConfiguration/consentTimeout`` (RFC 7675 §5.1).
+    /// No consent response for ``ICEConfiguration/consentTimeout`` (RFC 7675 §5.1): the
+    /// selected pair is dropped and nothing more may be sent on it.
     case consentLost
 }
 
@@ -173,6 +174,15 @@ public struct ICEAgent: Sendable {
         consent = nil
         checking = .idle
         updateConnectionState()
+    }
+}
+
+extension ICEAgent: CustomStringConvertible {
+    /// A summary without credentials or generator state: descriptions end up in logs.
+    public var description: String {
+        "ICEAgent(\(role), \(connectionState), local ufrag \(localCredentials.ufrag), \(localCandidates.count) local / "
+            + "\(remoteCandidates.count) remote candidates, \(pairs.count) pairs, selected: "
+            + (selectedPair.map { "\($0)" } ?? "none") + ")"
     }
 }
 

@@ -28,7 +28,8 @@ public enum ICECandidateKind: Hashable, Sendable, CaseIterable {
     }
 }
 
-/// Identifies one relay allocation (a TURN client owned by the I/O layer). The agent never
+/// Identifies one relay allocation (RFC 8656, a TURN client owned by the I/O layer) behind a
+/// relayed candidate (RFC 8445 §5.1.1.2). The agent never
 /// talks to the TURN server: it asks the I/O layer to send through the relay with this id, and
 /// the I/O layer hands relayed datagrams back tagged with it.
 public struct RelayID: Hashable, Sendable, CustomStringConvertible {

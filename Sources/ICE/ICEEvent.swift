@@ -60,7 +60,8 @@ public struct RelayTransmit: Hashable, Sendable {
     }
 }
 
-/// What ``ICEAgent/pollOutput()`` returns: the sans-IO outputs.
+/// What ``ICEAgent/pollOutput()`` returns: datagrams for the checks and answers of RFC 8445 §7,
+/// and events.
 public enum ICEOutput: Sendable, Equatable {
     /// Send from `source` (a local socket) to `destination`.
     case transmit(Transmit)

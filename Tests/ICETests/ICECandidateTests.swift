@@ -102,6 +102,11 @@ import WireKit
         #expect(credentials.description == "ICECredentials(ufrag: \(credentials.ufrag))")
         #expect(!"\(ICEEvent.localCredentialsChanged(credentials))".contains(credentials.pwd))
         #expect(!String(reflecting: ICEEvent.localCredentialsChanged(credentials)).contains(credentials.pwd))
+        let agent = ICEAgent(role: .controlled, credentials: credentials, rng: SplitMix64(seed: 1))
+        #expect(!"\(agent)".contains(credentials.pwd))
+        #expect(!String(reflecting: agent).contains(credentials.pwd))
+        #expect("\(agent)" == "ICEAgent(controlled, new, local ufrag \(credentials.ufrag), 0 local / 0 remote candidates, "
+            + "0 pairs, selected: none)")
     }
 
     @Test func retransmissionSchedules() {
