@@ -331,6 +331,25 @@ import WireKit
         #expect(Set(waiting.map(\.foundation)).count == waiting.count)
         #expect(waiting.count == 4)
         #expect(a.pairs.filter { $0.state == .frozen }.count == 2)
+        // Ta = 50 ms between new checks (RFC 8445 §14.2), best pair first, then the next Waiting.
+        let order = a.pairs.filter { $0.state == .waiting }.map { a.remoteCandidates[$0.remoteIndex].address }
+        var firstChecks: [(Int64, SocketAddress)] = []
+        var now = Instant.zero
+        while now < Instant.zero + .milliseconds(400) {
+            a.handleTimeout(now: now)
+            while let output = a.pollOutput() {
+                if case .transmit(let t) = output, let m = try? STUNMessage(decoding: t.payload), m.messageClass == .request,
+                    !firstChecks.contains(where: { $0.1 == t.destination && $0.0 == (now - .zero).milliseconds })
+                {
+                    firstChecks.append(((now - .zero).milliseconds, t.destination))
+                }
+            }
+            guard let next = a.pollTimeout() else { break }
+            now = next
+        }
+        let paced = firstChecks.filter { $0.0 % 50 == 0 && $0.0 < 300 }
+        #expect(paced.map(\.0) == [0, 50, 100, 150, 200, 250])
+        #expect(Array(paced.prefix(4).map(\.1)) == order)
     }
 
     @Test func serverReflexiveGatheringRetransmitsAndTimesOut() throws {
