@@ -1,1 +1,0 @@
-// ICE: see the module's files.
