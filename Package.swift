@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
-        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "SDP", "RTP"]),
+        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "SDP", "RTP", "ICE", "Signaling"]),
 
         .executableTarget(name: "kvsfuzz", dependencies: ["FuzzTargets"]),
 

@@ -7,6 +7,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case rtcp
     case annexb
     case depacketizer
+    case signaling
+    case ice
 
     /// Feeds one input to the parser behind this target.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -17,6 +19,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .rtcp: RTCPFuzz.run(data)
         case .annexb: AnnexBFuzz.run(data)
         case .depacketizer: DepacketizerFuzz.run(data)
+        case .signaling: SignalingFuzz.run(data)
+        case .ice: ICEFuzz.run(data)
         }
     }
 
@@ -30,6 +34,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .rtcp: FuzzTarget.rtcpSeeds
         case .annexb: AnnexBFuzz.seedInputs()
         case .depacketizer: DepacketizerFuzz.seedInputs()
+        case .signaling: SignalingFuzz.seeds
+        case .ice: ICEFuzz.seeds
         }
     }
 
