@@ -43,7 +43,7 @@ let package = Package(
         // MARK: C libraries at the edges.
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
-        .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
+        .target(name: "DataChannel", dependencies: ["CUsrsctp", "WireKit"]),
         .target(name: "Signaling", dependencies: ["CCurl", "CWebSockets", "CKVSShims", "KVSCrypto", "WireKit"]),
         .target(
             name: "Media",
@@ -85,10 +85,11 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "WireKit", "Security"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto", "COpenSSL", "WireKit"]),
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling", "KVSCrypto", "WireKit"]),
+        .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "CUsrsctp", "WireKit"]),
         .testTarget(
             name: "SmokeTests",
             dependencies: [

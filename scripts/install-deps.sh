@@ -18,10 +18,11 @@ PACKAGES=(
     ca-certificates
 )
 if [ "$WITH_TESTS" = 1 ]; then
-    # botocore (Debian's python3) is the reference SigV4 signer; coturn is the real STUN/TURN server
+    # botocore (Debian's python3) is the reference SigV4 signer and, with aiohttp, runs the local
+    # KVS emulator; coturn is the real STUN/TURN server
     # of the interop tests; openssl makes their test certificates; iproute2/iptables build the
     # network namespaces of the NAT tests.
-    PACKAGES+=(python3 python3-botocore coturn openssl iproute2 iptables)
+    PACKAGES+=(python3 python3-botocore python3-aiohttp coturn openssl iproute2 iptables)
 fi
 
 missing=()
