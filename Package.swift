@@ -40,6 +40,9 @@ let package = Package(
         .target(name: "TURN", dependencies: ["WireKit", "STUN"]),
         .target(name: "ICE", dependencies: ["WireKit", "STUN", "TURN", "SDP"]),
 
+        // MARK: The event loop: one epoll thread, the serial executor of the actor that owns all state.
+        .target(name: "EventLoop", dependencies: ["CKVSShims", "WireKit"]),
+
         // MARK: C libraries at the edges.
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "KVSMaster",
             dependencies: [
-                "CKVSShims", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
+                "CKVSShims", "EventLoop", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
                 "Signaling", "Media",
             ],
             swiftSettings: [gstreamerDefine]),
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling", "KVSCrypto", "WireKit"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CKVSShims", "WireKit"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "CUsrsctp", "WireKit"]),
         .testTarget(
             name: "SmokeTests",

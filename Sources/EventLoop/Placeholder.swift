@@ -1,0 +1,1 @@
+// EventLoop: see the module's files.
