@@ -20,7 +20,7 @@ extension TURNClient {
         guard case .allocated = state else { throw .noAllocation }
         // The largest DATA a STUN message holds with room for its other attributes.
         guard data.count <= 0xFFFF - 64 else { throw .dataTooLong(data.count) }
-        if permissions[peer.ip] == nil { requestPermission(peer.ip, installed: false, now: now) }
+        if permissions[peer.ip] == nil { requestPermission(peer.ip, now: now) }
         if let channel = channels[peer], channel.isBound {
             var writer = ByteWriter(capacity: 4 + data.count + 3)
             do {

@@ -11,21 +11,31 @@ extension TURNClient {
             refreshSucceeded(message, requested: requested, now: now)
         case .createPermission(let ip):
             guard let permission = permissions[ip], case .allocated = state else { return }
-            permissions[ip] = .installed(refreshAt: now + configuration.permissionRefreshInterval)
+            installPermission(ip, now: now)
             if !permission.isInstalled { events.append(.permissionCreated(ip)) }
         case .channelBind(let peer, _):
             guard var channel = channels[peer], case .allocated = state else { return }
             let wasBound = channel.isBound
-            channel.status = .bound(refreshAt: now + configuration.channelRefreshInterval)
+            channel.status = .bound(
+                refreshAt: now + configuration.channelRefreshInterval, expiresAt: now + Self.channelLifetime)
             channels[peer] = channel
             if !wasBound { events.append(.channelBound(peer: peer, channel: channel.number)) }
             // The binding installed a permission too (§12); keep renewing it on its own
             // schedule, since the server drops permissions after 5 minutes and channels after 10.
             let hadPermission = permissions[peer.ip]?.isInstalled ?? false
             if case .requesting? = permissions[peer.ip] { return }
-            permissions[peer.ip] = .installed(refreshAt: now + configuration.permissionRefreshInterval)
+            installPermission(peer.ip, now: now)
             if !hadPermission { events.append(.permissionCreated(peer.ip)) }
         }
+    }
+
+    /// How long a server keeps a permission (RFC 8656 §9) and a channel binding (§12).
+    static let permissionLifetime = Duration.seconds(300)
+    static let channelLifetime = Duration.seconds(600)
+
+    private mutating func installPermission(_ ip: IPAddress, now: Instant) {
+        permissions[ip] = .installed(
+            refreshAt: now + configuration.permissionRefreshInterval, expiresAt: now + Self.permissionLifetime)
     }
 
     private mutating func allocationSucceeded(_ message: STUNMessage, now: Instant) {
@@ -72,15 +82,30 @@ extension TURNClient {
         case .refresh(let lifetime):
             refreshFailed(failure, lifetime: lifetime, now: now)
         case .createPermission(let ip):
-            guard permissions[ip] != nil else { return }
+            guard let permission = permissions[ip] else { return }
+            if renewalMayBeRetried(failure, expiresAt: permission.expiresAt, now: now) {
+                requestPermission(ip, now: now)
+                return
+            }
             permissions[ip] = nil
             events.append(.permissionFailed(ip, failure))
         case .channelBind(let peer, let number):
-            guard channels[peer] != nil else { return }
+            guard let channel = channels[peer] else { return }
+            if renewalMayBeRetried(failure, expiresAt: channel.expiresAt, now: now) {
+                requestChannel(peer, now: now)
+                return
+            }
             channels[peer] = nil
             peersByChannel[number] = nil
             events.append(.channelBindFailed(peer: peer, failure))
         }
+    }
+
+    /// A renewal lost to a timeout is sent again while the server still holds what it renews
+    /// for long enough to answer a whole new transaction.
+    private func renewalMayBeRetried(_ failure: TURNFailure, expiresAt: Instant?, now: Instant) -> Bool {
+        guard failure == .timeout, let expiresAt, case .allocated = state else { return false }
+        return expiresAt - now > configuration.transactionTimeout
     }
 
     /// RFC 8656 §8.3: 437 means the allocation is gone. A timeout is retried while the

@@ -16,10 +16,10 @@ extension TURNClient {
         guard case .allocated(let allocation) = state else { return earliest }
         consider(allocation.refreshAt)
         for permission in permissions.values {
-            if case .installed(let refreshAt) = permission { consider(refreshAt) }
+            if case .installed(let refreshAt, _) = permission { consider(refreshAt) }
         }
         for channel in channels.values {
-            if case .bound(let refreshAt) = channel.status { consider(refreshAt) }
+            if case .bound(let refreshAt, _) = channel.status { consider(refreshAt) }
         }
         return earliest
     }
@@ -35,13 +35,13 @@ extension TURNClient {
             startTransaction(.refresh(lifetime: configuration.requestedLifetime), now: now)
         }
         for (ip, permission) in permissions {
-            if case .installed(let refreshAt) = permission, refreshAt <= now {
-                requestPermission(ip, installed: true, now: now)
+            if case .installed(let refreshAt, _) = permission, refreshAt <= now {
+                requestPermission(ip, now: now)
             }
         }
         for (peer, channel) in channels {
-            if case .bound(let refreshAt) = channel.status, refreshAt <= now {
-                requestChannel(peer, bound: true, now: now)
+            if case .bound(let refreshAt, _) = channel.status, refreshAt <= now {
+                requestChannel(peer, now: now)
             }
         }
     }

@@ -162,12 +162,12 @@ extension TURNClient {
     private mutating func retarget(_ purpose: Transaction.Purpose, to id: TransactionID) {
         switch purpose {
         case .createPermission(let ip):
-            if case .requesting(_, let installed)? = permissions[ip] {
-                permissions[ip] = .requesting(id, installed: installed)
+            if case .requesting(_, let expiresAt)? = permissions[ip] {
+                permissions[ip] = .requesting(id, expiresAt: expiresAt)
             }
         case .channelBind(let peer, _):
-            if var channel = channels[peer], case .binding(_, let bound) = channel.status {
-                channel.status = .binding(id, bound: bound)
+            if var channel = channels[peer], case .binding(_, let expiresAt) = channel.status {
+                channel.status = .binding(id, expiresAt: expiresAt)
                 channels[peer] = channel
             }
         case .allocate, .refresh:

@@ -53,37 +53,44 @@ public struct TURNClient: Sendable {
     enum Permission: Sendable {
         /// Asked for before the allocation exists.
         case waiting
-        /// A CreatePermission is outstanding; `installed` when this is a renewal.
-        case requesting(TransactionID, installed: Bool)
-        case installed(refreshAt: Instant)
+        /// A CreatePermission is outstanding; for a renewal, `expiresAt` is when the server
+        /// forgets the permission installed before.
+        case requesting(TransactionID, expiresAt: Instant?)
+        case installed(refreshAt: Instant, expiresAt: Instant)
 
-        var isInstalled: Bool {
+        var expiresAt: Instant? {
             switch self {
-            case .waiting: false
-            case .requesting(_, let installed): installed
-            case .installed: true
+            case .waiting: nil
+            case .requesting(_, let expiresAt): expiresAt
+            case .installed(_, let expiresAt): expiresAt
             }
         }
+
+        var isInstalled: Bool { expiresAt != nil }
     }
 
     /// A channel binding for one peer transport address (RFC 8656 §12).
     struct Channel: Sendable {
         enum Status: Sendable {
             case waiting
-            case binding(TransactionID, bound: Bool)
-            case bound(refreshAt: Instant)
+            /// A ChannelBind is outstanding; for a renewal, `expiresAt` is when the server
+            /// forgets the binding made before.
+            case binding(TransactionID, expiresAt: Instant?)
+            case bound(refreshAt: Instant, expiresAt: Instant)
         }
 
         var number: UInt16
         var status: Status
 
-        var isBound: Bool {
+        var expiresAt: Instant? {
             switch status {
-            case .waiting: false
-            case .binding(_, let bound): bound
-            case .bound: true
+            case .waiting: nil
+            case .binding(_, let expiresAt): expiresAt
+            case .bound(_, let expiresAt): expiresAt
             }
         }
+
+        var isBound: Bool { expiresAt != nil }
     }
 
     public let configuration: TURNClientConfiguration
@@ -175,7 +182,7 @@ public struct TURNClient: Sendable {
             if permissions[ip] == nil { permissions[ip] = .waiting }
         case .allocated:
             guard permissions[ip] == nil || isWaiting(permissions[ip]) else { return }
-            requestPermission(ip, installed: false, now: now)
+            requestPermission(ip, now: now)
         }
     }
 
@@ -193,7 +200,7 @@ public struct TURNClient: Sendable {
             }
             channels[peer] = Channel(number: number, status: .waiting)
             peersByChannel[number] = peer
-            if case .allocated = state { requestChannel(peer, bound: false, now: now) }
+            if case .allocated = state { requestChannel(peer, now: now) }
         }
     }
 
@@ -234,25 +241,26 @@ public struct TURNClient: Sendable {
         return nil
     }
 
-    mutating func requestPermission(_ ip: IPAddress, installed: Bool, now: Instant) {
+    mutating func requestPermission(_ ip: IPAddress, now: Instant) {
+        let expiresAt = permissions[ip]?.expiresAt
         let id = startTransaction(.createPermission(ip), now: now)
-        permissions[ip] = .requesting(id, installed: installed)
+        permissions[ip] = .requesting(id, expiresAt: expiresAt)
     }
 
-    mutating func requestChannel(_ peer: SocketAddress, bound: Bool, now: Instant) {
+    mutating func requestChannel(_ peer: SocketAddress, now: Instant) {
         guard var channel = channels[peer] else { return }
         let id = startTransaction(.channelBind(peer, channel.number), now: now)
-        channel.status = .binding(id, bound: bound)
+        channel.status = .binding(id, expiresAt: channel.expiresAt)
         channels[peer] = channel
     }
 
     /// Sends what was asked for before the allocation existed.
     mutating func flushWaitingRequests(now: Instant) {
         for (ip, permission) in permissions {
-            if case .waiting = permission { requestPermission(ip, installed: false, now: now) }
+            if case .waiting = permission { requestPermission(ip, now: now) }
         }
         for (peer, channel) in channels {
-            if case .waiting = channel.status { requestChannel(peer, bound: false, now: now) }
+            if case .waiting = channel.status { requestChannel(peer, now: now) }
         }
     }
 

@@ -22,8 +22,9 @@ public struct TURNClientConfiguration: Sendable, CustomStringConvertible {
     public var maxTransmissions = 7
     /// Rm: after the last transmission the client waits Rm × RTO for a response.
     public var finalWaitFactor = 16
-    /// How often a permission is renewed; the server keeps one for 5 minutes (RFC 8656 §9).
-    public var permissionRefreshInterval: Duration = .seconds(240)
+    /// How often a permission is renewed. The server keeps one for 5 minutes (RFC 8656 §9);
+    /// renewing at 3 leaves time for a second whole transaction (39.5 s) if the first is lost.
+    public var permissionRefreshInterval: Duration = .seconds(180)
     /// How often a channel binding is renewed; the server keeps one for 10 minutes (§12).
     public var channelRefreshInterval: Duration = .seconds(480)
     /// How many times one request is re-signed after 401/438 before giving up.
