@@ -1,7 +1,7 @@
 import STUN
 import WireKit
 
-/// Why ``TURNClient/send(_:to:now:)`` could not relay data.
+/// Why ``TURNClient/send(_:to:now:)`` could not relay data (RFC 8656 §10.1, §12.4).
 public enum TURNSendError: Error, Hashable, Sendable {
     /// There is no allocation to relay through (not yet made, failed or closed).
     case noAllocation

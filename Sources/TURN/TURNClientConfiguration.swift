@@ -55,7 +55,8 @@ public struct TURNClientConfiguration: Sendable, CustomStringConvertible {
     }
 }
 
-/// Counters of what a ``TURNClient`` dropped, for metrics and tests.
+/// Counters of what a ``TURNClient`` dropped, for metrics and tests: RFC 8489 §6.3 and RFC 8656
+/// §10.4/§12.6 tell a client to discard such messages silently, so counting is all that is left.
 public struct TURNClientStatistics: Hashable, Sendable {
     /// Datagrams or stream messages that did not decode as STUN or ChannelData.
     public var malformed = 0
