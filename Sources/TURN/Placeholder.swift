@@ -1,1 +1,0 @@
-// TURN: see the module's files.
