@@ -9,6 +9,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case depacketizer
     case signaling
     case ice
+    case turn
 
     /// Feeds one input to the parser behind this target.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -21,6 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .depacketizer: DepacketizerFuzz.run(data)
         case .signaling: SignalingFuzz.run(data)
         case .ice: ICEFuzz.run(data)
+        case .turn: TURNFuzz.run(data)
         }
     }
 
@@ -36,6 +38,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .depacketizer: DepacketizerFuzz.seedInputs()
         case .signaling: SignalingFuzz.seeds
         case .ice: ICEFuzz.seeds
+        case .turn: TURNFuzz.seeds
         }
     }
 
