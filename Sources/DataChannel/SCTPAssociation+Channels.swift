@@ -25,8 +25,14 @@ enum PendingItem {
     case resetStream(UInt16)
     case shutdown
 
+    /// User bytes (DCEP messages and markers count as none), as ``SCTPAssociation/bufferedAmount``.
     var byteCount: Int {
-        if case .message(_, _, let payload, _, _) = self { return payload.count }
+        if case .message(_, let ppid, let payload, _, _) = self {
+            switch ppid {
+            case .dcep, .stringEmpty, .binaryEmpty: return 0
+            default: return payload.count
+            }
+        }
         return 0
     }
 }
