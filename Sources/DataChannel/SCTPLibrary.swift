@@ -13,8 +13,9 @@ import Synchronization
 /// owner freed it, say) finds no route and is dropped instead of reaching freed memory.
 public enum SCTPLibrary {
     private static let initialized: Bool = {
-        configureDefaults()
         usrsctp_init_nothreads(0, sctpConnOutput, nil)
+        // After init: usrsctp_init resets every sysctl to its compiled-in default.
+        configureDefaults()
         return true
     }()
 
@@ -25,6 +26,11 @@ public enum SCTPLibrary {
     /// (``recommendedTickMilliseconds``). Packets the timers produce land in the owning
     /// association's queue (``SCTPAssociation/pollTransmit()``), and notifications are read the
     /// next time the owner polls it.
+    ///
+    /// Pass the real time elapsed since the last call. usrsctp fires timers on this tick count
+    /// but decides what to retransmit, and when a heartbeat is due, from the wall clock: a
+    /// tick that runs ahead of real time makes retransmission timers expire without resending
+    /// anything, and the association eventually fails.
     public static func handleTimers(elapsedMilliseconds: UInt32) {
         initialize()
         usrsctp_handle_timers(elapsedMilliseconds)

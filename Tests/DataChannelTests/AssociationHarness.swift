@@ -65,6 +65,27 @@ final class AssociationPair {
         }
     }
 
+    /// Like ``run(tick:maxVirtualMilliseconds:until:)`` but feeds usrsctp the real elapsed time,
+    /// which its retransmission timers need (they check the wall clock before resending).
+    /// Busy-polls the link; for tests that must see a retransmission timeout.
+    @discardableResult
+    func runInRealTime(maxMilliseconds: Int = 5_000, until condition: () -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var reported = 0
+        while true {
+            exchange()
+            if condition() { return true }
+            let elapsed = Int((clock.now - start) / .milliseconds(1))
+            if elapsed >= maxMilliseconds { return false }
+            if elapsed > reported {
+                SCTPLibrary.handleTimers(elapsedMilliseconds: UInt32(elapsed - reported))
+                virtualMilliseconds += elapsed - reported
+                reported = elapsed
+            }
+        }
+    }
+
     func connect() -> Bool {
         run { eventsA.contains(.associationUp) && eventsB.contains(.associationUp) }
     }

@@ -134,6 +134,26 @@ extension UsrsctpTests { @Suite struct AssociationTests {
         #expect(pair.run { pair.eventsB.last == .message(channel: control, data: Array("still alive".utf8), isBinary: false) })
     }
 
+    @Test func reliableChannelRecoversATailLossByRetransmissionTimeout() throws {
+        let pair = try AssociationPair()
+        #expect(pair.connect())
+        let stream = try pair.a.openChannel(DataChannelParameters(label: "reliable"))
+        #expect(pair.run { pair.eventsA.count == 2 && pair.eventsB.count == 2 })
+        // The only packet carrying the message is lost; no later packet reveals the gap, so only
+        // the T3-rtx timer (RFC 9260 §6.3.3) can bring it back.
+        let lost = pair.sentByA
+        pair.dropFromA = { index, _ in index == lost }
+        try pair.a.send(text: "tail", on: stream)
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(pair.runInRealTime { !Self.messages(pair.eventsB, on: stream).isEmpty })
+        let waited = clock.now - start
+        #expect(Self.messages(pair.eventsB, on: stream).map(\.data) == [Array("tail".utf8)])
+        #expect(pair.sentByA > lost + 1)
+        #expect(waited >= .milliseconds(150))  // RTO.min is 200 ms
+        print("tail loss recovered after \(waited)")
+    }
+
     @Test func partialReliabilityByLifetimeIsNegotiatedAndDelivers() throws {
         // usrsctp times PR-SCTP lifetimes with the wall clock, not the timer tick, so abandoning
         // by lifetime cannot be shown on the virtual clock; this checks the channel end to end.
