@@ -9,6 +9,7 @@
 #define INET6 1
 #endif
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -187,4 +188,8 @@ static inline uint32_t kvs_sctp_dropped_inbound_packets(void) {
     usrsctp_get_stat(&stat);
     return stat.sctps_hdrops + stat.sctps_badsum;
 }
+
+/// Bytes the C heap has handed out (glibc mallinfo2), for measuring the memory an
+/// association costs; usrsctp allocates from the same heap.
+static inline size_t kvs_heap_bytes_in_use(void) { return mallinfo2().uordblks; }
 #endif

@@ -40,7 +40,7 @@ public struct DataChannelParameters: Sendable, Hashable {
     }
 }
 
-/// Which side opened a data channel.
+/// Which side opened a data channel (RFC 8832 §6: the opener sends DATA_CHANNEL_OPEN).
 public enum DataChannelOrigin: Sendable, Hashable {
     case local
     case remote

@@ -87,7 +87,7 @@ public enum SCTPAssociationState: Sendable, Hashable {
     case failed(SCTPFailure)
 }
 
-/// Why an association ended abnormally.
+/// Why an association ended abnormally (RFC 9260 §8.1 retransmission limits, §9.1 ABORT).
 public enum SCTPFailure: Sendable, Hashable {
     /// The association could not be set up (INIT retransmissions exhausted).
     case cannotStart
@@ -108,7 +108,8 @@ public enum DataChannelEvent: Sendable, Hashable {
     case associationFailed(SCTPFailure)
 }
 
-/// Counters of one association.
+/// Counters of one association; malformed input is counted and dropped (RFC 9260 §8.4 for
+/// SCTP packets, RFC 8832 §6 for DCEP).
 public struct SCTPStatistics: Sendable, Hashable {
     public var packetsReceived = 0
     public var bytesReceived = 0
