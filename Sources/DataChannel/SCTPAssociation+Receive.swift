@@ -86,9 +86,6 @@ extension SCTPAssociation {
                 negotiatedInboundStreams = change.strchange_instrms
                 negotiatedOutboundStreams = change.strchange_outstrms
             }
-        case SCTP_SEND_FAILED_EVENT:
-            // Abandoned PR-SCTP messages are expected; anything else was lost with the association.
-            stats.sendErrors &+= 1
         default:
             break
         }

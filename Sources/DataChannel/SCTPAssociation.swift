@@ -96,7 +96,6 @@ public final class SCTPAssociation {
         try checkStatic(kvs_sctp_set_path_mtu(socket, configuration.pathMTU), "SCTP_PEER_ADDR_PARAMS")
         let events: [Int32] = [
             SCTP_ASSOC_CHANGE, SCTP_SHUTDOWN_EVENT, SCTP_STREAM_RESET_EVENT, SCTP_STREAM_CHANGE_EVENT,
-            SCTP_SEND_FAILED_EVENT,
         ]
         for event in events {
             try checkStatic(kvs_sctp_subscribe(socket, UInt16(event)), "SCTP_EVENT")

@@ -115,8 +115,7 @@ private func sctpConnOutput(
 /// (a timer tick run elsewhere, for instance), even though the owner polls from one thread.
 final class SCTPRoute: Sendable {
     private struct Queue {
-        var packets: [[UInt8]] = []
-        var head = 0
+        var packets = FIFO<[UInt8]>()
         var count = 0
         var bytes = 0
     }
@@ -132,20 +131,10 @@ final class SCTPRoute: Sendable {
     }
 
     func dequeue() -> [UInt8]? {
-        queue.withLock { q -> [UInt8]? in
-            guard q.head < q.packets.count else { return nil }
-            let packet = q.packets[q.head]
-            q.packets[q.head] = []
-            q.head += 1
-            if q.head == q.packets.count {
-                q.packets.removeAll(keepingCapacity: q.packets.count <= 256)
-                q.head = 0
-            }
-            return packet
-        }
+        queue.withLock { $0.packets.popFirst() }
     }
 
-    var isEmpty: Bool { queue.withLock { $0.head >= $0.packets.count } }
+    var isEmpty: Bool { queue.withLock { $0.packets.isEmpty } }
 
     /// Packets and bytes ever enqueued (for statistics).
     var totals: (packets: Int, bytes: Int) { queue.withLock { ($0.count, $0.bytes) } }
