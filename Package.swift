@@ -54,7 +54,7 @@ let package = Package(
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
-        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "TURN", "SDP", "RTP", "ICE", "Signaling"]),
+        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "TURN", "SDP", "RTP", "ICE", "Signaling", "DataChannel"]),
 
         .executableTarget(name: "kvsfuzz", dependencies: ["FuzzTargets"]),
 

@@ -10,6 +10,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case signaling
     case ice
     case turn
+    case dcep
 
     /// Feeds one input to the parser behind this target.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -23,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .signaling: SignalingFuzz.run(data)
         case .ice: ICEFuzz.run(data)
         case .turn: TURNFuzz.run(data)
+        case .dcep: DCEPFuzz.run(data)
         }
     }
 
@@ -39,6 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .signaling: SignalingFuzz.seeds
         case .ice: ICEFuzz.seeds
         case .turn: TURNFuzz.seeds
+        case .dcep: DCEPFuzz.seeds
         }
     }
 
