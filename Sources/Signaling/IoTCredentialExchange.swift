@@ -28,7 +28,8 @@ public enum IoTCredentialError: Error, Sendable, Equatable, CustomStringConverti
     case serverCertificateUntrusted(String)
     /// The client certificate or key file could not be used (CURLE_SSL_CERTPROBLEM).
     case clientCertificateUnusable(String)
-    /// The TLS handshake failed, typically the server refusing the client certificate.
+    /// The TLS handshake failed, or the server closed the connection right after it without an
+    /// HTTP response: typically the server refusing the client certificate.
     case tlsHandshakeFailed(String)
     case caCertificateUnusable(String)
     case timedOut(String)
@@ -47,7 +48,8 @@ public enum IoTCredentialError: Error, Sendable, Equatable, CustomStringConverti
         case .clientCertificateUnusable(let detail):
             "the device certificate or private key cannot be used: \(detail)"
         case .tlsHandshakeFailed(let detail):
-            "TLS handshake with the IoT endpoint failed (device certificate rejected?): \(detail)"
+            "TLS handshake with the IoT endpoint failed or was closed without a response"
+                + " (device certificate rejected?): \(detail)"
         case .caCertificateUnusable(let detail):
             "the CA certificate bundle cannot be used: \(detail)"
         case .timedOut(let detail):

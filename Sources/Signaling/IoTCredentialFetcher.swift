@@ -43,17 +43,18 @@ public enum IoTCredentialFetcher {
             guard ok else { return CURLE_FAILED_INIT }
             return curl_easy_perform(easy.handle)
         }
-        guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return .failure(classify(code, detail: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
-        }
         var status = 0
         _ = kvs_curl_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
+        guard code == CURLE_OK else {
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            return .failure(classify(code, detail: message, gotResponse: status != 0))
+        }
         return .success((status, sink.bytes))
     }
 
     /// Maps libcurl's result to the error a user can act on.
-    static func classify(_ code: CURLcode, detail: String) -> IoTCredentialError {
+    static func classify(_ code: CURLcode, detail: String, gotResponse: Bool) -> IoTCredentialError {
         switch code {
         case CURLE_PEER_FAILED_VERIFICATION: .serverCertificateUntrusted(detail)
         case CURLE_SSL_CERTPROBLEM: .clientCertificateUnusable(detail)
@@ -61,8 +62,9 @@ public enum IoTCredentialFetcher {
         case CURLE_OPERATION_TIMEDOUT: .timedOut(detail)
         case CURLE_SSL_CONNECT_ERROR: .tlsHandshakeFailed(detail)
         // With TLS 1.3 the server's verdict on the client certificate arrives after the client
-        // considers the handshake done, as an alert on the first read.
-        case CURLE_RECV_ERROR where detail.contains("alert"): .tlsHandshakeFailed(detail)
+        // considers the handshake done: an alert on the first read, or a connection already
+        // closed when the request is sent.
+        case CURLE_RECV_ERROR where !gotResponse, CURLE_SEND_ERROR where !gotResponse: .tlsHandshakeFailed(detail)
         case CURLE_WRITE_ERROR: .invalidResponse("larger than \(maximumResponseSize) bytes")
         default: .connectionFailed(code: Int(code.rawValue), message: detail)
         }
