@@ -19,13 +19,15 @@ public enum AWSSharedCredentials {
     /// The credentials and config file paths, or `.homeNotSet` when a default location is
     /// needed and HOME is unset.
     public static func paths(environment: [String: String]) -> Result<(credentials: String, config: String), CredentialProblem> {
-        let home = AWSEnvironmentCredentials.value("HOME", in: environment)
+        let home = AWSEnvironmentCredentials.value("HOME", in: environment).map { home in
+            home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home
+        }
         func locate(_ variable: String, _ defaultName: String) -> String? {
             if let explicit = AWSEnvironmentCredentials.value(variable, in: environment) {
                 guard explicit.hasPrefix("~/") else { return explicit }
                 return home.map { $0 + explicit.dropFirst() }
             }
-            return home.map { (($0.hasSuffix("/") ? String($0.dropLast()) : $0)) + "/.aws/" + defaultName }
+            return home.map { ($0 == "/" ? "" : $0) + "/.aws/" + defaultName }
         }
         guard let credentials = locate("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
             let config = locate("AWS_CONFIG_FILE", "config")
