@@ -19,26 +19,28 @@ public struct AWSConfigFile: Sendable, Equatable {
         self.malformedLines = malformedLines
     }
 
+    /// Parses `text`. Works on Unicode scalars rather than characters so a combining mark
+    /// after `=` or whitespace cannot fuse with it and hide the structure.
     public init(parsing text: String) {
         self.init()
         var current: String?
         var inNestedBlock = false
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        for rawLine in Substring(text).unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let indented = rawLine.first.map { $0 == " " || $0 == "\t" } ?? false
             let line = Self.stripComment(Self.trim(rawLine))
-            if line.isEmpty { continue }
-            if line.first == "[" {
+            guard let first = line.first else { continue }
+            if first == "[" {
                 inNestedBlock = false
                 guard line.last == "]", line.count >= 2 else {
                     malformedLines.append(lineNumber)
                     current = nil
                     continue
                 }
-                let name = Self.trim(line.dropFirst().dropLast())
-                current = String(name)
-                if sections[String(name)] == nil { sections[String(name)] = [:] }
+                let name = String(Self.trim(line.dropFirst().dropLast()))
+                current = name
+                if sections[name] == nil { sections[name] = [:] }
                 continue
             }
             if indented && inNestedBlock { continue }
@@ -46,14 +48,14 @@ public struct AWSConfigFile: Sendable, Equatable {
                 malformedLines.append(lineNumber)
                 continue
             }
-            let key = Self.trim(line[..<equals]).lowercased()
-            let value = Self.trim(line[line.index(after: equals)...])
+            let key = String(Self.trim(line[..<equals])).lowercased()
+            let value = String(Self.trim(line[line.index(after: equals)...]))
             guard !key.isEmpty else {
                 malformedLines.append(lineNumber)
                 continue
             }
             inNestedBlock = value.isEmpty
-            sections[section, default: [:]][key] = String(value)
+            sections[section, default: [:]][key] = value
         }
     }
 
@@ -65,8 +67,10 @@ public struct AWSConfigFile: Sendable, Equatable {
     /// The properties of a profile in the config file: `[profile name]`, or `[default]` for the
     /// default profile (which botocore also accepts as `[profile default]`).
     public func configProfile(_ name: String) -> [String: String]? {
-        if let section = sections.first(where: { Self.profileName(ofConfigSection: $0.key) == name }) {
-            return section.value
+        // Sorted so that `[profile cam]` and `[profile  cam]` in one file resolve the same way
+        // every time.
+        if let section = sections.keys.sorted().first(where: { Self.profileName(ofConfigSection: $0) == name }) {
+            return sections[section]
         }
         return name == "default" ? sections["default"] : nil
     }
@@ -81,24 +85,27 @@ public struct AWSConfigFile: Sendable, Equatable {
     }
 
     static func trim(_ text: some StringProtocol) -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{FEFF}" }
-        guard let start = text.firstIndex(where: { !isSpace($0) }), let end = text.lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return Substring(text[start...end])
+        Substring(trim(Substring(text).unicodeScalars))
+    }
+
+    static func trim(_ scalars: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{FEFF}" }
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }), let end = scalars.lastIndex(where: { !isSpace($0) })
+        else { return scalars[scalars.endIndex...] }
+        return scalars[start...end]
     }
 
     /// Drops a whole-line comment, or an inline one that follows whitespace.
-    static func stripComment(_ line: Substring) -> Substring {
+    static func stripComment(_ line: Substring.UnicodeScalarView) -> Substring.UnicodeScalarView {
         guard let first = line.first else { return line }
-        if first == "#" || first == ";" { return "" }
-        var previous: Character = first
+        if first == "#" || first == ";" { return line[line.endIndex...] }
+        var previous = first
         for index in line.indices.dropFirst() {
-            let character = line[index]
-            if (character == "#" || character == ";") && (previous == " " || previous == "\t") {
+            let scalar = line[index]
+            if (scalar == "#" || scalar == ";") && (previous == " " || previous == "\t") {
                 return trim(line[..<index])
             }
-            previous = character
+            previous = scalar
         }
         return line
     }

@@ -136,4 +136,32 @@ import WireKit
         #expect(SigV4Encoding.trimAll("\r\n x\r\ny ") == "x y")
         #expect(SigV4Signer.canonicalQuery([("b", "2"), ("a", ""), ("A", "z"), ("a", "1"), ("a b", "+")]) == "A=z&a=&a=1&a%20b=%2B&b=2")
     }
+
+    /// Arbitrary Unicode anywhere in a request never traps, and signing is deterministic.
+    @Test func arbitraryInputsSignDeterministically() throws {
+        var rng = SplitMix64(seed: 41)
+        func text() -> String {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int(rng.next() % 12) {
+                let pick = rng.next() % 4
+                let value: UInt32 = pick == 0 ? UInt32(rng.next() % 0x80) : pick == 1 ? 0x2F : UInt32(rng.next() % 0x11_0000)
+                if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
+            }
+            return String(scalars)
+        }
+        for _ in 0..<3_000 {
+            let request = SigV4Request(
+                method: text(), host: text(), path: text(), query: [SigV4QueryItem(text(), text())],
+                headers: [SigV4Header(text(), text()), SigV4Header(text(), text())], body: Array(text().utf8))
+            let signer = SigV4Signer(
+                credentials: AWSCredentials(accessKeyID: text(), secretAccessKey: text(), sessionToken: text()),
+                region: text(), service: text(), clockOffset: Int64(bitPattern: rng.next()))
+            let now = Int64(bitPattern: rng.next())
+            let first = try signer.sign(request, now: now)
+            #expect(try signer.sign(request, now: now) == first)
+            #expect(first.signature.count == 64)
+            let url = try signer.presign(host: text(), path: text(), query: request.query, now: now)
+            #expect(url.url.hasSuffix("&X-Amz-Signature=" + url.signature))
+        }
+    }
 }
