@@ -56,8 +56,8 @@ public struct IoTCredentialRefresher: Sendable, Equatable {
         }
     }
 
-    /// The next instant `poll` has something to do; nil while a fetch is outstanding or when
-    /// the credentials never expire.
+    /// The next instant `poll` has something to do: `Int64.min` (due now) before the first
+    /// fetch, nil while a fetch is outstanding or when the credentials never expire.
     public func pollTimeout() -> Int64? {
         switch state {
         case .empty: Int64.min
