@@ -21,6 +21,9 @@ extension EventLoop {
             dispatch(count: Int(n))
         }
         shutDown()
+        // The kernel may give this tid to a new thread once this one exits; forget it so that
+        // thread is never mistaken for the loop.
+        threadID.store(0, ordering: .releasing)
     }
 
     /// Runs, once each and in submission order, the work submitted before this call. Work that

@@ -10,6 +10,22 @@ import WireKit
 /// actor (and every actor it talks to) runs its methods on this thread and same-executor calls
 /// need no hop. Other threads (GStreamer, libwebsockets) hand data over with ``execute(_:)``.
 ///
+/// ## Using it from an actor
+/// ```swift
+/// actor Master {
+///     nonisolated let loop: EventLoop
+///     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+///     func open() throws {
+///         socket.startReceiving(on: loop) { datagram in self.handle(datagram) }
+///     }
+/// }
+/// ```
+/// A handler closure written inside the actor that captures `self` (strongly) is isolated to the
+/// actor and may call its methods synchronously: the loop calls it on the actor's own executor
+/// thread. With `[weak self]` the closure is not isolated; use `self?.assumeIsolated { … }`
+/// (which the loop's `checkIsolated` lets through) for `Sendable` arguments. A strong capture is
+/// a cycle through the loop that `close()`/`stopReceiving()` (or loop shutdown) breaks.
+///
 /// ## Why `@unchecked Sendable` is sound
 /// - `queue` (a `Mutex`) is the only mutable state other threads touch: `execute`, `enqueue`,
 ///   `stop` and `join` go through it. The eventfd is written while holding that lock, so it can
@@ -20,7 +36,13 @@ import WireKit
 ///   on the loop thread; debug builds assert it (release builds skip the `gettid` syscall).
 /// - `epollFD` and `eventFD` are `let`; the loop thread closes them when its run loop returns,
 ///   after which no code path uses them (`execute` sees `phase == .stopped` under the lock).
-/// - `threadID` is an atomic published by the loop thread when it starts.
+/// - `threadID` is an atomic published by the loop thread when it starts (and reset when it ends).
+///
+/// ## Shutdown
+/// `stop()` is bounded: queued work gets a fixed number of rounds, handlers are dropped without
+/// being called, and no system call can block. An executor job enqueued after shutdown cannot run
+/// anywhere, so the task awaiting it never resumes: stop the loop only after the tasks that use
+/// its actors are done (the daemon stops it last).
 public final class EventLoop: @unchecked Sendable {
     /// Work waiting for the loop thread: executor jobs and plain closures, in one FIFO so that
     /// their relative order is the order in which they were submitted. `@unchecked Sendable`

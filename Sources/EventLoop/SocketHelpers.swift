@@ -33,19 +33,11 @@ enum Sockets {
     }
 
     static func localAddress(_ fd: Int32) throws(SocketError) -> SocketAddress {
-        try name(fd, peer: false)
-    }
-
-    static func peerAddress(_ fd: Int32) throws(SocketError) -> SocketAddress {
-        try name(fd, peer: true)
-    }
-
-    private static func name(_ fd: Int32, peer: Bool) throws(SocketError) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                peer ? getpeername(fd, $0, &length) : getsockname(fd, $0, &length)
+                getsockname(fd, $0, &length)
             }
         }
         guard rc == 0 else { throw SocketError(errno: kvs_errno(), operation: .localAddress) }

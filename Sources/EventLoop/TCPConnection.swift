@@ -23,7 +23,7 @@ public final class TCPConnection {
         case closed(SocketError?)
     }
 
-    /// The connection's state, changed only by `transition`-style methods below.
+    /// Where the connection is in its life; `.closed` is final (set only by `close()`).
     enum State {
         case idle
         case connecting
