@@ -16,7 +16,7 @@ import WireKit
 ///     nonisolated let loop: EventLoop
 ///     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 ///     func open() throws {
-///         socket.startReceiving(on: loop) { datagram in self.handle(datagram) }
+///         try socket.startReceiving(on: loop) { datagram in self.handle(datagram) }
 ///     }
 /// }
 /// ```
