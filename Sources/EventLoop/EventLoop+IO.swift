@@ -36,11 +36,11 @@ public struct IORegistration: Hashable, Sendable {
 /// Call these on the loop thread (from the owning actor or from handlers); `deregister` is the
 /// exception, so that a socket's `deinit` may run anywhere.
 extension EventLoop {
-    /// Watches `fd` for `interest` (`.readable`, `.writable` or both); `handler` runs on the loop
-    /// thread with the events that occurred (`.error`/`.hangup` may appear unrequested).
+    /// Watches `fd` for `events` (the interest: `.readable`, `.writable` or both); `handler` runs
+    /// on the loop thread with the events that occurred (`.error`/`.hangup` may appear unrequested).
     /// The caller keeps ownership of `fd` and must `deregister` before closing it.
     public func register(
-        fd: Int32, interest: IOEvents, handler: @escaping (IOEvents) -> Void
+        fd: Int32, events interest: IOEvents, handler: @escaping (IOEvents) -> Void
     ) throws(EventLoopError) -> IORegistration {
         assert(isOnLoopThread, "EventLoop.register called off the loop thread")
         guard !isShutDown else { throw .stopped }
@@ -59,7 +59,7 @@ extension EventLoop {
 
     /// Changes the interest set (e.g. adds `.writable` while a TCP send buffer is non-empty).
     /// Does nothing, and makes no syscall, when the interest is unchanged.
-    public func modify(_ registration: IORegistration, interest: IOEvents) throws(EventLoopError) {
+    public func modify(_ registration: IORegistration, events interest: IOEvents) throws(EventLoopError) {
         assert(isOnLoopThread, "EventLoop.modify called off the loop thread")
         guard var entry = registrations[registration.token] else { throw .notRegistered }
         guard entry.interest != interest else { return }

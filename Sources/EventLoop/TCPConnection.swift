@@ -147,7 +147,7 @@ public final class TCPConnection {
 
     private func register(on loop: EventLoop, interest: IOEvents) throws(SocketError) {
         do {
-            let token = try loop.register(fd: fileDescriptor, interest: interest) { [weak self] events in
+            let token = try loop.register(fd: fileDescriptor, events: interest) { [weak self] events in
                 self?.handle(events)
             }
             registration = (loop, token)
@@ -251,7 +251,7 @@ public final class TCPConnection {
         guard let registration else { return }
         let interest: IOEvents = pendingWriteCount > 0 ? [.readable, .writable] : .readable
         do {
-            try registration.loop.modify(registration.token, interest: interest)
+            try registration.loop.modify(registration.token, events: interest)
         } catch {
             throw SocketError(error)
         }

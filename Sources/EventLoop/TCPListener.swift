@@ -49,7 +49,7 @@ public final class TCPListener {
         guard fileDescriptor >= 0 else { throw .closed }
         stopAccepting()
         do {
-            let token = try loop.register(fd: fileDescriptor, interest: .readable) { [weak self] _ in
+            let token = try loop.register(fd: fileDescriptor, events: .readable) { [weak self] _ in
                 self?.acceptAvailable(handler)
             }
             registration = (loop, token)

@@ -203,7 +203,7 @@ public final class UDPSocket {
         stopReceiving()
         let limit = batchLimit
         do {
-            let token = try loop.register(fd: fileDescriptor, interest: .readable) { [weak self] _ in
+            let token = try loop.register(fd: fileDescriptor, events: .readable) { [weak self] _ in
                 self?.receiveAvailable(limit: limit, handler)
             }
             registration = (loop, token)

@@ -46,7 +46,7 @@ extension EventLoopTests {
                     let b = try! UDPSocket(bindingTo: SocketAddress("127.0.0.1:0")!)
                     log.sockets = [a, b]
                     let bFD = b.fileDescriptor
-                    let regA = try! loop.register(fd: a.fileDescriptor, interest: .readable) { _ in
+                    let regA = try! loop.register(fd: a.fileDescriptor, events: .readable) { _ in
                         log.entries.append("a")
                         a.receiveAvailable { _ in }
                         // Close B (its event may already be in this epoll batch) and open C,
@@ -56,11 +56,11 @@ extension EventLoopTests {
                         let c = try! UDPSocket(bindingTo: SocketAddress("127.0.0.1:0")!)
                         log.sockets.append(c)
                         log.entries.append(c.fileDescriptor == bFD ? "c-reuses-b" : "c-new-fd")
-                        log.registrations.append(try! loop.register(fd: c.fileDescriptor, interest: .readable) { _ in
+                        log.registrations.append(try! loop.register(fd: c.fileDescriptor, events: .readable) { _ in
                             log.entries.append("c")
                         })
                     }
-                    let regB = try! loop.register(fd: b.fileDescriptor, interest: .readable) { _ in
+                    let regB = try! loop.register(fd: b.fileDescriptor, events: .readable) { _ in
                         log.entries.append("b")
                         b.receiveAvailable { _ in }
                     }
