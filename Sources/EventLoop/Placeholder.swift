@@ -1,1 +1,0 @@
-// EventLoop: see the module's files.
