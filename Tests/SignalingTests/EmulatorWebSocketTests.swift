@@ -13,9 +13,9 @@ import Testing
         let signer: SigV4Signer
         let arn: String
 
-        init() throws {
+        init(arguments: [String] = []) throws {
             credentials = EmulatorCredentials.random()
-            emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
+            emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"] + arguments)
             signer = SigV4Signer(credentials: credentials.aws, region: emulator.info.region)
             arn = try #require(emulator.info.channels.first?.arn)
         }

@@ -19,6 +19,7 @@ channel with a connected master is used, else the only channel.
   POST /viewer/{id}/send {"action","messagePayload" | "payload", "correlationId"}
   GET  /viewer/{id}/received ?count=N&timeout=S   what the master sent to viewer {id}
   POST /storage/offer    {"messagePayload" | "payload"}   SDP_OFFER without senderClientId
+  GET  /storage/received ?count=N&timeout=S   what the master sent with no recipientClientId
   POST /channels/{name}/delete
 """
 import asyncio
@@ -219,7 +220,13 @@ def admin_app(emulator):
 
     @routes.get("/viewer/{client}/received")
     async def viewer_received(request):
-        client = request.match_info["client"]
+        return await received(request, request.match_info["client"])
+
+    @routes.get("/storage/received")
+    async def storage_received(request):
+        return await received(request, sig.STORAGE_MAILBOX)
+
+    async def received(request, client):
         channel = _channel(emulator, request.query.get("channel"))
         if channel is None:
             return _problem(404, "no such channel")

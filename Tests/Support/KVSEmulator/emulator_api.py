@@ -246,7 +246,7 @@ async def connect(request):
     if client_id is not None and not sig.CLIENT_ID.match(client_id):
         return error_response(400, "InvalidArgumentException", "X-Amz-ClientId is not valid.")
     if client_id is not None and client_id not in channel.viewers and len(
-            [v for v in channel.viewers.values() if not v.closed]) >= sig.MAX_VIEWERS:
+            [v for v in channel.viewers.values() if not v.closed]) >= emulator.options.max_viewers:
         return error_response(400, "ClientLimitExceededException", "Too many viewers on the channel.")
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True)
     if not ws.can_prepare(request).ok:

@@ -217,6 +217,8 @@ def parse_options(argv):
                         help="stream ARN: enables media storage on the pre-created channels")
     parser.add_argument("--creating-describes", type=int, default=0,
                         help="DescribeSignalingChannel reports CREATING this many times after a create")
+    parser.add_argument("--max-viewers", type=int, default=emulator_signaling.MAX_VIEWERS,
+                        help="concurrent viewers per channel (KVS quota: 10)")
     parser.add_argument("--clock-offset", type=float, default=0.0, help="seconds added to the emulator's clock")
     parser.add_argument("--ice-ttl", type=int, default=300, help="GetIceServerConfig Ttl in seconds")
     parser.add_argument("--no-turn", action="store_true", help="do not start coturn")
