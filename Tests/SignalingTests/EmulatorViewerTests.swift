@@ -47,7 +47,11 @@ import Testing
         master.send(#"{"action":"ICE_CANDIDATE","recipientClientId":"v","messagePayload":"\#(String(repeating: "A", count: 200_000))"}"#)
         let closed = try #require(master.nextEvent())
         #expect(closed["event"] as? String == "closed")
-        #expect(closed["code"] as? Int == 1009)
+        // The emulator closes with 1009; when the client is still writing the rest of the frame
+        // the kernel answers the unread bytes with a reset, so the client may see 1006 instead.
+        #expect([1009, 1006].contains(closed["code"] as? Int ?? 0))
+        #expect(try setup.emulator.admin("GET", "/master/wait?connected=0&timeout=5").status == 200)
+        #expect(try setup.emulator.stat("messagesRejected", "oversized") == 1)
     }
 
     @Test func storageSessionOffersAndTakesTheAnswer() throws {

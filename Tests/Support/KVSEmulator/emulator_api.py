@@ -262,6 +262,10 @@ async def connect(request):
         channel.viewers[client_id] = ws
     try:
         async for message in ws:
+            if message.type == aiohttp.WSMsgType.ERROR and getattr(message.data, "code", None) == \
+                    aiohttp.WSCloseCode.MESSAGE_TOO_BIG:
+                # aiohttp has already answered with close code 1009.
+                emulator.stats.count("messagesRejected", "oversized")
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
             if role == "master":
@@ -276,6 +280,4 @@ async def connect(request):
             channel.notify_master()
         elif role == "viewer" and channel.viewers.get(client_id) is ws:
             del channel.viewers[client_id]
-    if ws.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG:
-        emulator.stats.count("messagesRejected", "oversized")
     return ws
