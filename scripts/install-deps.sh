@@ -22,7 +22,7 @@ if [ "$WITH_TESTS" = 1 ]; then
     # KVS emulator; coturn is the real STUN/TURN server
     # of the interop tests; openssl makes their test certificates; iproute2/iptables build the
     # network namespaces of the NAT tests.
-    PACKAGES+=(python3 python3-botocore python3-aiohttp coturn openssl iproute2 iptables)
+    PACKAGES+=(python3 python3-botocore python3-aiohttp coturn openssl curl iproute2 iptables)
 fi
 
 missing=()
