@@ -43,6 +43,9 @@ let package = Package(
         // MARK: The event loop: one epoll thread, the serial executor of the actor that owns all state.
         .target(name: "EventLoop", dependencies: ["CKVSShims", "WireKit"]),
 
+        // MARK: The ICE agent's I/O: sockets per interface, TURN allocations, timers, on the event loop.
+        .target(name: "ICETransport", dependencies: ["EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+
         // MARK: C libraries at the edges.
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
@@ -62,7 +65,7 @@ let package = Package(
         .target(
             name: "KVSMaster",
             dependencies: [
-                "CKVSShims", "EventLoop", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
+                "CKVSShims", "EventLoop", "ICETransport", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
                 "Signaling", "Media",
             ],
             swiftSettings: [gstreamerDefine]),
@@ -93,6 +96,9 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .testTarget(name: "SignalingTests", dependencies: ["Signaling", "KVSCrypto", "WireKit"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CKVSShims", "WireKit"]),
+        .testTarget(
+            name: "ICETransportTests",
+            dependencies: ["ICETransport", "EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "CUsrsctp", "WireKit"]),
         .testTarget(
             name: "SmokeTests",

@@ -22,7 +22,7 @@ if [ "$WITH_TESTS" = 1 ]; then
     # KVS emulator; coturn is the real STUN/TURN server
     # of the interop tests; openssl makes their test certificates; iproute2/iptables build the
     # network namespaces of the NAT tests.
-    PACKAGES+=(python3 python3-botocore python3-aiohttp coturn openssl curl iproute2 iptables)
+    PACKAGES+=(python3 python3-venv python3-botocore python3-aiohttp coturn openssl curl iproute2 iptables)
 fi
 
 missing=()
@@ -51,6 +51,16 @@ done
 if [ "$WITH_TESTS" = 1 ]; then
     /usr/bin/python3 -c "import botocore.auth" 2>/dev/null || die "/usr/bin/python3 cannot import botocore (package python3-botocore)"
     [ -x /usr/bin/turnserver ] || die "coturn's turnserver is missing (package coturn)"
+    # aiortc, the independent WebRTC peer of the interop tests, comes from PyPI into a virtual
+    # environment inside the checkout (Debian's python3 refuses system-wide pip installs).
+    VENV="$REPO_ROOT/.venv"
+    AIORTC_VERSION=1.16.0
+    if ! "$VENV/bin/python" -c "import aiortc, sys; sys.exit(aiortc.__version__ != '$AIORTC_VERSION')" 2>/dev/null; then
+        say "installing aiortc $AIORTC_VERSION into $VENV"
+        /usr/bin/python3 -m venv --system-site-packages "$VENV" || die "could not create $VENV (package python3-venv)"
+        "$VENV/bin/pip" install -q --disable-pip-version-check "aiortc==$AIORTC_VERSION" \
+            || die "pip could not install aiortc==$AIORTC_VERSION (is PyPI reachable?)"
+    fi
     for element in x264enc x265enc opusenc vp8enc mulawenc pcapparse rtph264depay rtph265depay \
         rtpopusdepay rtpvp8depay rtppcmudepay avdec_h264 avdec_h265 opusdec vp8dec mulawdec; do
         gst-inspect-1.0 "$element" >/dev/null 2>&1 \

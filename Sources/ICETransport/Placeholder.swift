@@ -1,0 +1,1 @@
+// ICETransport: see the module's files.
