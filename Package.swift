@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: System libraries (found with pkg-config; each shim header adds typed wrappers
@@ -50,7 +51,12 @@ let package = Package(
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
         .target(name: "DataChannel", dependencies: ["CUsrsctp", "WireKit"]),
-        .target(name: "Signaling", dependencies: ["CCurl", "CWebSockets", "CKVSShims", "KVSCrypto", "WireKit"]),
+        .target(
+            name: "Signaling",
+            dependencies: [
+                "CCurl", "CWebSockets", "CKVSShims", "EventLoop", "KVSCrypto", "WireKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "Media",
             dependencies: ["RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
@@ -94,7 +100,9 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto", "COpenSSL", "WireKit"]),
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
-        .testTarget(name: "SignalingTests", dependencies: ["Signaling", "KVSCrypto", "WireKit"]),
+        .testTarget(
+            name: "SignalingTests",
+            dependencies: ["Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CKVSShims", "WireKit"]),
         .testTarget(
             name: "ICETransportTests",
