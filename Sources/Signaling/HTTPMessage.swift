@@ -14,7 +14,10 @@ public struct HTTPHeader: Sendable, Equatable, Hashable {
 ///
 /// `url` must be `https://…`: the client refuses every other scheme. The timeouts override the
 /// client's defaults for this one request.
-public struct HTTPRequest: Sendable, Equatable {
+///
+/// `description` shows the method, URL and header names, with the values of credential-bearing
+/// headers (`Authorization`, `X-Amz-Security-Token`, …) masked, and never the body.
+public struct HTTPRequest: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public var method: String
     public var url: String
     public var headers: [HTTPHeader]
@@ -35,6 +38,19 @@ public struct HTTPRequest: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
     }
+
+    /// Headers whose values are secrets or derived from them.
+    static let maskedHeaders: Set<String> = ["authorization", "x-amz-security-token", "proxy-authorization", "cookie"]
+
+    public var description: String {
+        let shown = headers.map { header in
+            Self.maskedHeaders.contains(header.name.lowercased())
+                ? "\(header.name): \(AWSCredentials.redacted)" : "\(header.name): \(header.value)"
+        }
+        return "\(method) \(url) [\(shown.joined(separator: "; "))] (\(body.count)-byte body)"
+    }
+
+    public var debugDescription: String { description }
 }
 
 /// A complete HTTP response (RFC 9112 §4 status line, §5 fields, §6 body) as `RESTClient`
