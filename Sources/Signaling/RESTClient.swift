@@ -164,14 +164,16 @@ final class RESTServiceLoop: @unchecked Sendable {
         var running: Int32 = 0
         while true {
             let (incoming, closing) = shared.withLock { state in
-                defer { state.queued.removeAll() }
+                defer {
+                    state.inFlight += state.queued.count
+                    state.queued.removeAll()
+                }
                 return (state.queued, state.closing)
             }
             for transfer in incoming { start(transfer) }
             if closing { break }
             _ = curl_multi_perform(multi, &running)
             collectFinished()
-            shared.withLock { $0.inFlight = active.count }
             _ = curl_multi_poll(multi, nil, 0, Self.idleWaitMilliseconds, nil)
         }
         shutDown()
@@ -179,11 +181,11 @@ final class RESTServiceLoop: @unchecked Sendable {
 
     private func start(_ transfer: RESTTransfer) {
         if let failure = transfer.setupFailure {
-            transfer.finish(.failure(failure))
+            complete(transfer, .failure(failure))
             return
         }
         guard let easy = transfer.easy, curl_multi_add_handle(multi, easy.handle) == CURLM_OK else {
-            transfer.finish(.failure(.invalidRequest("curl_multi_add_handle failed")))
+            complete(transfer, .failure(.invalidRequest("curl_multi_add_handle failed")))
             return
         }
         active[easy.handle] = transfer
@@ -197,14 +199,21 @@ final class RESTServiceLoop: @unchecked Sendable {
             else { continue }
             let code = kvs_curl_msg_result(message)
             curl_multi_remove_handle(multi, handle)
-            transfer.finish(transfer.outcome(code))
+            complete(transfer, transfer.outcome(code))
         }
+    }
+
+    /// Counts the transfer out before its completion runs, so `pendingCount` read from a
+    /// completion (or after it) is exact.
+    private func complete(_ transfer: RESTTransfer, _ result: Result<HTTPResponse, HTTPError>) {
+        shared.withLock { $0.inFlight -= 1 }
+        transfer.finish(result)
     }
 
     private func shutDown() {
         for (handle, transfer) in active {
             curl_multi_remove_handle(multi, handle)
-            transfer.finish(.failure(.cancelled))
+            complete(transfer, .failure(.cancelled))
         }
         active.removeAll()
         let late = shared.withLock { state in

@@ -216,6 +216,26 @@ import Testing
         #expect(results.wait(for: 1, seconds: 0) == [.failure(.cancelled)])
     }
 
+    /// Clients opened and closed repeatedly, with traffic, leave no connection behind: the
+    /// server sees every connection closed after each `close()`, and sees the four concurrent
+    /// requests of a round share connections up to the per-host cap.
+    @Test func closeReleasesEveryConnection() throws {
+        let server = try RESTTestServer()
+        defer { server.stop() }
+        for _ in 0..<10 {
+            let client = try server.client()
+            let results = RESTResults<Result<HTTPResponse, HTTPError>>()
+            for _ in 0..<4 {
+                client.send(HTTPRequest(method: "GET", url: server.baseURL + "/status/200")) { results.add($0) }
+            }
+            #expect(results.wait(for: 4).allSatisfy { (try? $0.get().status) == 200 })
+            client.close()
+            #expect(server.waitForOpenConnections(0))
+        }
+        let log = try server.log()
+        #expect(log.count == 40)
+    }
+
     // MARK: Helpers
 
     static func unusedPort() throws -> Int {

@@ -75,6 +75,38 @@ import Testing
         #expect(Set(log.map(\.peerPort)).count == 1)
     }
 
+    /// The server's botocore check is not a rubber stamp: a request signed with another secret,
+    /// or altered after signing, is reported as a mismatch and refused.
+    @Test func botocoreCatchesBadSignatures() throws {
+        let server = try RESTTestServer()
+        defer { server.stop() }
+        let client = try Self.kvsClient(server)
+        defer { client.http.close() }
+        var wrong = RESTTestServer.credentials
+        wrong.secretAccessKey += "x"
+        let result = Self.call(client, .describeChannel(name: "front-door"), credentials: wrong)
+        guard case .failure(let error) = result else {
+            Issue.record("expected a signature rejection, got \(String(describing: result))")
+            return
+        }
+        #expect(error == KVSAPIError(
+            kind: .http(status: 403), errorType: "InvalidSignatureException",
+            message: "The request signature we calculated does not match the signature you provided.",
+            serverClockOffset: error.serverClockOffset))
+        #expect(!error.isClockSkew)
+        // A body changed after signing.
+        var request = try client.httpRequest(
+            .describeChannel(name: "front-door"), credentials: RESTTestServer.credentials, clockOffset: .zero,
+            now: RESTKVSClient.systemWallClock()
+        ).get()
+        request.body = Array(#"{"ChannelName":"back-door"}"#.utf8)
+        let tampered = try #require(try client.http.sendAndWait(request)?.get())
+        #expect(tampered.status == 403)
+        let log = try server.log()
+        #expect(log.count == 2)
+        #expect(log.allSatisfy { $0.signature.hasPrefix("mismatch: botocore AWS4-HMAC-SHA256") }, "\(log.map(\.signature))")
+    }
+
     @Test func storageCalls() throws {
         let server = try RESTTestServer()
         defer { server.stop() }

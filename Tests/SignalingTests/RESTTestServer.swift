@@ -106,10 +106,22 @@ final class RESTTestServer {
     private var output: FileHandle?
     private var seenLine = ""
 
-    /// Blocks until the server has logged `count` requests in all (reading its "LOGGED n"
-    /// lines); false if it stopped first. A watchdog kills the server after `seconds`, which
-    /// ends the read.
+    /// Blocks until the server has logged `count` requests in all (its "LOGGED n" lines);
+    /// false if that did not happen within `seconds`.
     func waitForRequests(_ count: Int, seconds: Double = 20) -> Bool {
+        waitForOutput(seconds: seconds) { $0.contains("LOGGED \(count)") }
+    }
+
+    /// Blocks until the server's latest "CONNECTIONS n" line says `count` TLS connections are open.
+    func waitForOpenConnections(_ count: Int, seconds: Double = 5) -> Bool {
+        waitForOutput(seconds: seconds) { lines in
+            lines.last { $0.hasPrefix("CONNECTIONS ") } == "CONNECTIONS \(count)"
+        }
+    }
+
+    /// Reads the server's stdout until `done` holds for the lines seen so far. A watchdog kills
+    /// the server after `seconds`, which ends a read that would otherwise block for good.
+    private func waitForOutput(seconds: Double, until done: ([String]) -> Bool) -> Bool {
         guard let output else { return false }
         let pid = process.processIdentifier
         let finished = RESTResults<Bool>()
@@ -118,8 +130,9 @@ final class RESTTestServer {
         }
         defer { finished.add(true) }
         while true {
-            let lines = seenLine.split(separator: "\n")
-            if lines.contains(where: { $0 == "LOGGED \(count)" }) { return true }
+            // Only complete lines count.
+            let complete = seenLine.hasSuffix("\n") ? seenLine : String(seenLine[..<(seenLine.lastIndex(of: "\n") ?? seenLine.startIndex)])
+            if done(complete.split(separator: "\n").map(String.init)) { return true }
             let chunk = output.availableData
             if chunk.isEmpty { return false }
             seenLine += String(decoding: chunk, as: UTF8.self)

@@ -10,7 +10,8 @@ with keep-alive, and appends one JSON line per request to <log.jsonl> *before* a
 The server's clock is the real clock plus clock-offset-seconds (default 0): it sends that time
 in Date and rejects SigV4 requests whose X-Amz-Date is more than 5 minutes away from it, with
 the service's "Signature expired" / "Signature not yet current" messages. After logging a
-request it prints "LOGGED <count>" on stdout.
+request it prints "LOGGED <count>" on stdout, and "CONNECTIONS <n>" whenever a TLS connection
+opens or closes.
 
 Every request carrying an Authorization header is re-signed with botocore's SigV4Auth (the
 AWS SDK for Python's signer) over the headers it names and the secret given on the command
@@ -94,6 +95,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # (an untrusted certificate) does not hold up the accept loop.
         self.request.do_handshake()
         super().setup()
+        self.server.connection_opened(1)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.server.connection_opened(-1)
 
     def log_message(self, *args):
         pass
@@ -262,6 +270,7 @@ class Server(http.server.ThreadingHTTPServer):
         self.secret_key = secret_key
         self.clock_offset = clock_offset
         self.count = 0
+        self.open_connections = 0
 
     def now(self):
         return time.time() + self.clock_offset
@@ -269,6 +278,11 @@ class Server(http.server.ThreadingHTTPServer):
     def get_request(self):
         connection, address = self.socket.accept()
         return self.context.wrap_socket(connection, server_side=True, do_handshake_on_connect=False), address
+
+    def connection_opened(self, delta):
+        with LOG_LOCK:
+            self.open_connections += delta
+            print("CONNECTIONS %d" % self.open_connections, flush=True)
 
     def record(self, entry):
         with LOG_LOCK:
