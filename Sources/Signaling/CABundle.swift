@@ -129,7 +129,7 @@ public struct CABundle: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Why the CA store cannot be used; names the variable and path to fix.
+/// Why no trust anchors (RFC 5280 §6.1.1 (d)) could be chosen; names the variable and path to fix.
 public enum CABundleError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         case missing
@@ -158,7 +158,8 @@ public enum CABundleError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The file checks CA resolution needs, injectable so tests can hide the system store.
+/// The file checks CA resolution needs (POSIX stat(2)/access(2)), injectable so tests can hide
+/// the system store.
 public struct CAFileProbe: Sendable {
     public enum Kind: Sendable, Equatable {
         case missing

@@ -22,8 +22,8 @@ public struct EndpointCacheKey: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// The results of DescribeSignalingChannel and GetSignalingChannelEndpoint for one key, with
-/// the Unix time they were fetched.
+/// The results of DescribeSignalingChannel (`ChannelARN`) and GetSignalingChannelEndpoint
+/// (`ResourceEndpointList`) for one key (KVS API reference), with the Unix time they were fetched.
 public struct EndpointCacheEntry: Sendable, Equatable, Codable {
     public var key: EndpointCacheKey
     public var channelARN: String
@@ -205,7 +205,8 @@ public struct EndpointCache: Sendable {
     }
 }
 
-/// The cache could not be written (it is an optimization: the caller logs this and goes on).
+/// The cache could not be written (POSIX open/write/fsync/rename failed, with its errno). The
+/// cache is an optimization: the caller logs this and goes on.
 public enum EndpointCacheError: Error, Sendable, Equatable, CustomStringConvertible {
     case writeFailed(path: String, errno: Int32)
 

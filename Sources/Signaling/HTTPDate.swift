@@ -12,7 +12,8 @@ public enum HTTPDate {
         .map { Array($0.utf8) }
 
     /// Unix seconds of `text` in any of the three HTTP-date forms; nil when it is none of them
-    /// or names an impossible date. `now` (Unix seconds) resolves RFC 850's two-digit year.
+    /// or names an impossible date. `now` (Unix seconds) resolves RFC 850's two-digit year
+    /// (without it, years are placed around 2025).
     public static func parse(_ text: String, now: Int64? = nil) -> Int64? {
         let bytes = Array(text.utf8)
         if let value = parseIMFFixdate(bytes) { return value }

@@ -55,7 +55,10 @@ public struct HTTPRequest: Sendable, Equatable, CustomStringConvertible, CustomD
 
 /// A complete HTTP response (RFC 9112 §4 status line, §5 fields, §6 body) as `RESTClient`
 /// received it. Headers are those of the final response (interim 1xx answers are dropped).
-public struct HTTPResponse: Sendable, Equatable {
+///
+/// `description` shows the status, header names and the body's size only: a body can hold
+/// TURN passwords (GetIceServerConfig) or a whole HTML page.
+public struct HTTPResponse: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public var status: Int
     public var headers: [HTTPHeader]
     public var body: [UInt8]
@@ -81,6 +84,12 @@ public struct HTTPResponse: Sendable, Equatable {
         let type = value.split(separator: ";", maxSplits: 1).first ?? ""
         return type.trimmingASCIIWhitespace().lowercased()
     }
+
+    public var description: String {
+        "HTTP \(status) [\(headers.map(\.name).joined(separator: ", "))] (\(body.count)-byte body)"
+    }
+
+    public var debugDescription: String { description }
 }
 
 /// Why `RESTClient` has no response to give (RFC 9110 §15 statuses are not errors here: any

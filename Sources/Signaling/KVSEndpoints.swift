@@ -122,7 +122,9 @@ public struct KVSEndpoints: Sendable, Equatable {
     }
 }
 
-/// An environment setting that makes the KVS endpoints unusable; names the variable.
+/// An environment setting that makes the KVS endpoints unusable (a region that is not a DNS
+/// label sequence, RFC 1035 §2.3.1, or a URI that is not https, RFC 9110 §4.2.2); names the
+/// variable.
 public enum KVSEndpointsError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRegion(String)
     case invalidControlPlaneURI(String)

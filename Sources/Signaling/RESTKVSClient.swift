@@ -4,7 +4,8 @@
     import Musl
 #endif
 
-/// A decoded KVS answer together with what the exchange taught about the server's clock.
+/// A decoded KVS answer together with what the exchange taught about the server's clock (its
+/// `Date` header, RFC 9110 §6.6.1).
 public struct RESTKVSReply<Value: Sendable>: Sendable {
     public var value: Value
     /// The response's `Date` minus the local wall clock, when the server sent a Date (feed it to

@@ -112,3 +112,17 @@ import WireKit
         #expect(accepted > 5_000, "\(accepted)")
     }
 }
+
+@Suite struct HTTPMessageDescriptionTests {
+    /// A response's description never includes its body (GetIceServerConfig carries TURN passwords).
+    @Test func responseDescriptionHidesTheBody() {
+        let response = HTTPResponse(
+            status: 200, headers: [HTTPHeader("Content-Type", "application/json")],
+            body: Array(#"{"IceServerList":[{"Password":"turnPasswordDoNotLog"}]}"#.utf8))
+        for text in [response.description, response.debugDescription, "\(response)"] {
+            #expect(text == "HTTP 200 [Content-Type] (\(response.body.count)-byte body)")
+        }
+        let request = HTTPRequest(method: "POST", url: "https://h/p", headers: [HTTPHeader("X-Amz-Security-Token", "tok"), HTTPHeader("Host", "h")], body: [1, 2])
+        #expect(request.description == "POST https://h/p [X-Amz-Security-Token: <redacted>; Host: h] (2-byte body)")
+    }
+}
