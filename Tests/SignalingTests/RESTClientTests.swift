@@ -88,6 +88,34 @@ import Testing
         }
     }
 
+    /// A listener that accepts TCP (in the kernel backlog) but never speaks TLS: the connect
+    /// timeout, which covers the TLS handshake, fires long before the total timeout.
+    @Test func stalledHandshakeHitsTheConnectTimeout() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(listening)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let client = try RESTClient(configuration: .init(trustStore: .libraryDefault, connectTimeout: .milliseconds(300), totalTimeout: .seconds(20)))
+        defer { client.close() }
+        let start = ContinuousClock.now
+        let result = client.sendAndWait(HTTPRequest(method: "GET", url: "https://127.0.0.1:\(port)/"))
+        let elapsed = ContinuousClock.now - start
+        guard case .failure(.timedOut) = result else {
+            Issue.record("expected a connect timeout, got \(String(describing: result))")
+            return
+        }
+        #expect(elapsed >= .milliseconds(280) && elapsed < .seconds(5), "\(elapsed)")
+    }
+
     @Test func closedPortIsConnectionFailed() throws {
         // Bind a port and close it again so nothing listens there.
         let port = try Self.unusedPort()
