@@ -30,27 +30,35 @@ public enum IoTCredentialFetcher {
     static func perform(
         _ request: IoTCredentialRequest, configuration: IoTCredentialConfiguration
     ) -> Result<(status: Int, body: [UInt8]), IoTCredentialError> {
-        NetworkLibraries.initialize()
-        guard let easy = IoTCurlEasy() else { return .failure(.connectionFailed(code: -1, message: "curl_easy_init failed")) }
+        guard let easy = HTTPCurlEasy() else { return .failure(.connectionFailed(code: -1, message: "curl_easy_init failed")) }
         let sink = IoTResponseSink(limit: maximumResponseSize)
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
-            let context = Unmanaged.passUnretained(sink).toOpaque()
-            var ok = easy.configure(request: request, configuration: configuration)
-            ok = ok && kvs_curl_setopt_pointer(easy.handle, CURLOPT_ERRORBUFFER, errors.baseAddress) == CURLE_OK
-            ok = ok && kvs_curl_setopt_data_callback(easy.handle, CURLOPT_WRITEFUNCTION, ioTCurlWrite) == CURLE_OK
-            ok = ok && kvs_curl_setopt_pointer(easy.handle, CURLOPT_WRITEDATA, context) == CURLE_OK
-            guard ok else { return CURLE_FAILED_INIT }
-            return curl_easy_perform(easy.handle)
-        }
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        var ok = configure(easy, request: request, configuration: configuration)
+        ok = ok && kvs_curl_setopt_data_callback(easy.handle, CURLOPT_WRITEFUNCTION, ioTCurlWrite) == CURLE_OK
+        ok = ok && kvs_curl_setopt_pointer(easy.handle, CURLOPT_WRITEDATA, context) == CURLE_OK
+        let code = ok ? curl_easy_perform(easy.handle) : CURLE_FAILED_INIT
+        withExtendedLifetime(sink) {}
         var status = 0
         _ = kvs_curl_getinfo_long(easy.handle, CURLINFO_RESPONSE_CODE, &status)
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            return .failure(classify(code, detail: message, gotResponse: status != 0))
+            return .failure(classify(code, detail: easy.errorMessage(for: code), gotResponse: status != 0))
         }
         return .success((status, sink.bytes))
+    }
+
+    /// The shared HTTPS settings (verification always on) plus the GET, the headers and the
+    /// device certificate; false if libcurl refused any option.
+    static func configure(
+        _ easy: HTTPCurlEasy, request: IoTCredentialRequest, configuration: IoTCredentialConfiguration
+    ) -> Bool {
+        let h = easy.handle
+        return easy.configureTLS(url: request.url, store: CATrustStore(configuration.trustAnchors))
+            && easy.setHeaders(request.headers.map { "\($0.name): \($0.value)" })
+            && easy.setTimeouts(connect: .seconds(configuration.connectTimeout), total: .seconds(configuration.totalTimeout))
+            && kvs_curl_setopt_long(h, CURLOPT_HTTPGET, 1) == CURLE_OK
+            && kvs_curl_setopt_string(h, CURLOPT_SSLCERTTYPE, "PEM") == CURLE_OK
+            && kvs_curl_setopt_string(h, CURLOPT_SSLCERT, configuration.certificatePath) == CURLE_OK
+            && kvs_curl_setopt_string(h, CURLOPT_SSLKEY, configuration.privateKeyPath) == CURLE_OK
     }
 
     /// Maps libcurl's result to the error a user can act on.
@@ -68,50 +76,6 @@ public enum IoTCredentialFetcher {
         case CURLE_WRITE_ERROR: .invalidResponse("larger than \(maximumResponseSize) bytes")
         default: .connectionFailed(code: Int(code.rawValue), message: detail)
         }
-    }
-}
-
-/// Owns one libcurl easy handle.
-final class IoTCurlEasy {
-    let handle: UnsafeMutableRawPointer
-    private var headerList: UnsafeMutablePointer<curl_slist>?
-
-    init?() {
-        guard let handle = curl_easy_init() else { return nil }
-        self.handle = handle
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        curl_slist_free_all(headerList)
-    }
-
-    /// Sets URL, headers, client certificate, trust anchors and timeouts; false if libcurl
-    /// refused any option.
-    func configure(request: IoTCredentialRequest, configuration: IoTCredentialConfiguration) -> Bool {
-        for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
-        }
-        var results = [
-            kvs_curl_setopt_string(handle, CURLOPT_URL, request.url),
-            kvs_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "https"),
-            kvs_curl_setopt_long(handle, CURLOPT_HTTPGET, 1),
-            kvs_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList),
-            kvs_curl_setopt_string(handle, CURLOPT_SSLCERTTYPE, "PEM"),
-            kvs_curl_setopt_string(handle, CURLOPT_SSLCERT, configuration.certificatePath),
-            kvs_curl_setopt_string(handle, CURLOPT_SSLKEY, configuration.privateKeyPath),
-            kvs_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1),
-            kvs_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2),
-            kvs_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, configuration.connectTimeout),
-            kvs_curl_setopt_long(handle, CURLOPT_TIMEOUT, configuration.totalTimeout),
-            kvs_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1),
-        ]
-        switch configuration.trustAnchors {
-        case .system: break
-        case .file(let path): results.append(kvs_curl_setopt_string(handle, CURLOPT_CAINFO, path))
-        case .directory(let path): results.append(kvs_curl_setopt_string(handle, CURLOPT_CAPATH, path))
-        }
-        return results.allSatisfy { $0 == CURLE_OK }
     }
 }
 
