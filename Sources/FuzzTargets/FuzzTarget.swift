@@ -11,6 +11,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ice
     case turn
     case dcep
+    case rest
 
     /// Feeds one input to the parser behind this target.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -25,6 +26,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ice: ICEFuzz.run(data)
         case .turn: TURNFuzz.run(data)
         case .dcep: DCEPFuzz.run(data)
+        case .rest: RESTFuzz.run(data)
         }
     }
 
@@ -42,6 +44,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ice: ICEFuzz.seeds
         case .turn: TURNFuzz.seeds
         case .dcep: DCEPFuzz.seeds
+        case .rest: RESTFuzz.seeds
         }
     }
 
