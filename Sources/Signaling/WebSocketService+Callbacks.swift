@@ -138,6 +138,7 @@ extension WebSocketService {
         let key = Unmanaged.passUnretained(connection).toOpaque()
         connections[key] = connection
         log(.info, "connecting to \(url.host):\(url.port) (request target \(url.requestTarget.utf8.count) bytes)")
+        log(.debug, "request: \(url)")
         var info = lws_client_connect_info()
         info.context = context
         info.address = UnsafePointer(connection.cHost)

@@ -18,6 +18,7 @@ Text messages are echoed, except commands (starting with "!"):
   !silence            stop answering pings from now on
   !pings              reply JSON {"pings": [monotonic ms of each ping received]}
   !binary <text>      send <text> back as a binary message
+  !ping <data>        ping the client; reply "pong <data>" when its pong arrives
 Binary messages are echoed as binary.
 """
 import asyncio
@@ -59,6 +60,8 @@ async def websocket(request):
             state["pings"].append(time.monotonic() * 1000.0)
             if not state["silent"]:
                 await ws.pong(msg.data)
+        elif msg.type == WSMsgType.PONG:
+            await ws.send_str("pong " + msg.data.decode())
         elif msg.type == WSMsgType.BINARY:
             await ws.send_bytes(msg.data)
         elif msg.type == WSMsgType.TEXT:
@@ -111,6 +114,8 @@ async def command(ws, transport, request, state, text):
         await ws.send_str("silent")
     elif name == "!pings":
         await ws.send_str(json.dumps({"pings": state["pings"]}))
+    elif name == "!ping":
+        await ws.ping(rest.encode())
     elif name == "!binary":
         await ws.send_bytes(rest.encode())
     else:
