@@ -86,6 +86,11 @@ final class WebSocketConnection {
         return false
     }
 
+    var isClosing: Bool {
+        if case .closing = phase { return true }
+        return false
+    }
+
     var isFinished: Bool {
         if case .finished = phase { return true }
         return false

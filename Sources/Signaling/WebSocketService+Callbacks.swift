@@ -265,7 +265,7 @@ extension WebSocketService {
                 return -1
             }
         }
-        if connection.pingDue || connection.hasQueuedMessages || { if case .closing = connection.phase { return true } else { return false } }() {
+        if connection.pingDue || connection.hasQueuedMessages || connection.isClosing {
             lws_callback_on_writable(wsi)
         }
         return 0
@@ -289,6 +289,7 @@ extension WebSocketService {
             kill(connection)
         case .open:
             connection.phase = .closing(close)
+            connection.pingDue = false
             connection.closeDeadline = kvs_monotonic_nanoseconds() &+ UInt64(configuration.closeTimeout.wholeMicroseconds) &* 1000
             if let wsi = connection.wsi { lws_callback_on_writable(wsi) }
             armTimer(connection)

@@ -183,7 +183,10 @@ final class WebSocketService: @unchecked Sendable {
         }
         // Whatever is still open (an lws failure above) is torn down with the context, which
         // must happen on the thread that serviced it.
-        shared.withLock { $0.contextAlive = false }
+        shared.withLock { state in
+            state.contextAlive = false
+            state.phase = .stopped
+        }
         lws_context_destroy(context)
         contextDestroyed = true
         for connection in connections.values where !connection.isFinished {

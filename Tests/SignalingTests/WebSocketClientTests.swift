@@ -57,6 +57,10 @@ import Testing
             nextIndex[thread] = index + 1
         }
         #expect(nextIndex == [Int](repeating: perThread, count: threads))
+        // One large message (lws writes it in several sends) comes back whole.
+        let large = String((0..<200_000).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+        try client.send(text: large)
+        #expect(recorder.nextText() == large)
 
         try client.close(code: 1000, reason: "done")
         #expect(recorder.nextIgnoringPongs() == .closed(WebSocketClose(code: 1000, reason: "done", initiator: .local)))
@@ -132,6 +136,23 @@ import Testing
         #expect(json["target"] as? String == target)
         #expect(json["host"] as? String == "localhost:\(server.port)")
         #expect(json["sni"] as? String == "localhost")
+        try client.close()
+        _ = recorder.nextIgnoringPongs()
+
+        // lws 4.1 formats the request line in a 2048-byte window: targets around that edge
+        // (request lines of 2046…2049 bytes) and a 4.5 KB one all arrive whole.
+        for length in [2031, 2032, 2033, 2034, 4500] {
+            let padded = "/?pad=" + String(repeating: "p", count: length - 7) + "z"
+            #expect(padded.utf8.count == length)
+            let each = WebSocketEventRecorder()
+            try Self.open(client, server.url(path: padded), each)
+            try client.send(text: "!info")
+            let reply = try #require(each.nextText())
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any])
+            #expect(fields["target"] as? String == padded, "target of \(length) bytes")
+            try client.close()
+            _ = each.nextIgnoringPongs()
+        }
     }
 
     @Test func fragmentedMessageIsReassembled() throws {
@@ -193,7 +214,7 @@ import Testing
         let event = try #require(recorder.nextTimed())
         #expect(event.event == .failed(.connectionLost))
         let elapsed = event.at - start
-        #expect(elapsed < .milliseconds(500))
+        #expect(elapsed < .milliseconds(1000))
         print("abrupt TCP drop detected after \(elapsed)")
     }
 
@@ -211,7 +232,10 @@ import Testing
         let pings = try #require(json["pings"])
         #expect(pings.count >= 5)
         let gaps = zip(pings.dropFirst(), pings).map { $0 - $1 }
-        for gap in gaps { #expect(gap > 150 && gap < 400, "ping gap \(gap) ms") }
+        // Pings never come early; on a loaded machine one may come late.
+        for gap in gaps { #expect(gap > 120 && gap < 1000, "ping gap \(gap) ms") }
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        #expect(mean > 180 && mean < 350, "mean ping gap \(mean) ms")
         print("keepalive ping gaps at a 200 ms interval (ms): \(gaps.map { ($0 * 10).rounded() / 10 })")
     }
 
@@ -230,7 +254,7 @@ import Testing
         #expect(event == .failed(.peerUnresponsive(milliseconds: 400)))
         let elapsed = ContinuousClock.now - start
         // At most one interval until the next ping, then the pong timeout.
-        #expect(elapsed < .milliseconds(900))
+        #expect(elapsed < .milliseconds(2000))
         print("dead peer detected \(elapsed) after it stopped answering pings")
     }
 
@@ -321,7 +345,12 @@ import Testing
         let event = try #require(recorder.nextTimed())
         #expect(event.event == .failed(.connectTimeout(milliseconds: 300)))
         let elapsed = event.at - start
-        #expect(elapsed >= .milliseconds(300) && elapsed < .milliseconds(1500))
+        #expect(elapsed >= .milliseconds(300) && elapsed < .milliseconds(3000))
+        // Abandoning a connection that is still opening reports our close.
+        let abandoned = WebSocketEventRecorder()
+        try client.connect(url: "wss://127.0.0.1:\(port)/", events: abandoned.handler)
+        try client.close(code: 1000, reason: "never mind")
+        #expect(abandoned.next() == .closed(WebSocketClose(code: 1000, reason: "never mind", initiator: .local)))
     }
 
     @Test func reconnectsAfterCloseFailureAndFromTheCallback() throws {
