@@ -98,6 +98,7 @@ final class WebSocketService: @unchecked Sendable {
         userSlot = .allocate(capacity: 1)
         userSlot.initialize(to: WebSocketContextUser(service: nil, caDirectory: caDirectory))
 
+        WebSocketLibraryLog.adoptDefault(configuration.log)
         if case .caFile(let path) = configuration.trust, access(path, R_OK) != 0 {
             throw .contextCreationFailed(reason: "cannot read the CA file \(path)")
         }
