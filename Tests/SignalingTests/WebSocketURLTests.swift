@@ -1,4 +1,5 @@
 import Signaling
+import WireKit
 import Testing
 
 /// URL splitting, secret masking and argument checks (no network).
@@ -85,5 +86,47 @@ import Testing
         #expect("\(WebSocketError.upgradeRejected(status: 403))" == "the server refused the WebSocket upgrade with HTTP 403")
         #expect("\(WebSocketError.connectionRefused(host: "h", port: 1))" == "connection to h:1 refused")
         #expect("\(WebSocketError.connectFailed(detail: "x /?X-Amz-Signature=abc"))" == "WebSocket connect failed: x /?X-Amz-Signature=***")
+    }
+}
+
+/// Seeded random and mutated URLs: parsing never traps, and whatever is accepted is safe to put
+/// on a request line and parses back to the same value.
+@Suite struct WebSocketURLRobustnessTests {
+    @Test func hundredThousandMutatedURLs() {
+        var random = SplitMix64(seed: 0x5753_5552_4C21)
+        let seeds = [
+            "wss://v-1a2b3c4d.kinesisvideo.us-west-2.amazonaws.com/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00ff",
+            "wss://localhost:8443/ws?a=1&b=%2F", "wss://[::1]:9000/x", "wss://example.com", "wss://h:1?q",
+        ].map { Array($0.utf8) }
+        let alphabet = Array("wss:/[]@?#%&=.:-_~ \r\n\u{7f}aZ09".utf8) + [0, 0xC3, 0xA9, 0xFF]
+        var accepted = 0
+        for round in 0..<100_000 {
+            var bytes = seeds[Int(random.next() % UInt64(seeds.count))]
+            if round % 10 == 0 {
+                bytes = (0..<Int(random.next() % 40)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            } else {
+                for _ in 0..<(1 + Int(random.next() % 4)) {
+                    let position = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count + 1))
+                    let byte = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                    switch random.next() % 3 {
+                    case 0: bytes.insert(byte, at: position)
+                    case 1: if position < bytes.count { bytes.remove(at: position) }
+                    default: if position < bytes.count { bytes[position] = byte }
+                    }
+                }
+            }
+            guard let url = try? WebSocketURL(String(decoding: bytes, as: UTF8.self)) else { continue }
+            accepted += 1
+            let target = Array(url.requestTarget.utf8)
+            if target.first != UInt8(ascii: "/") || target.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "#") })
+                || !(1...65535).contains(url.port) || url.host.isEmpty
+            {
+                Issue.record("unsafe URL accepted: \(bytes)")
+                continue
+            }
+            let again = try? WebSocketURL("wss://\(url.hostHeader)\(url.requestTarget)")
+            if again != url { Issue.record("round trip changed \(bytes)") }
+        }
+        #expect(accepted > 20_000)
     }
 }
