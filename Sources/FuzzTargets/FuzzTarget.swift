@@ -12,6 +12,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case turn
     case dcep
     case rest
+    case wsurl
 
     /// Feeds one input to the parser behind this target.
     public func run(_ data: [UInt8]) -> FuzzOutcome {
@@ -27,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .turn: TURNFuzz.run(data)
         case .dcep: DCEPFuzz.run(data)
         case .rest: RESTFuzz.run(data)
+        case .wsurl: WebSocketURLFuzz.run(data)
         }
     }
 
@@ -45,6 +47,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .turn: TURNFuzz.seeds
         case .dcep: DCEPFuzz.seeds
         case .rest: RESTFuzz.seeds
+        case .wsurl: WebSocketURLFuzz.seeds
         }
     }
 

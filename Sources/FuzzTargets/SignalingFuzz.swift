@@ -37,3 +37,24 @@ extension FuzzOutcome {
         }
     }
 }
+
+/// `wss://` URLs (the presigned signaling URL): whatever the parser accepts must be safe to put on
+/// an HTTP request line (RFC 9112 §3.2) and must describe itself as a URL that parses back to it.
+public enum WebSocketURLFuzz {
+    public static func run(_ data: [UInt8]) -> FuzzOutcome {
+        guard let text = String(validating: data, as: UTF8.self), let url = try? WebSocketURL(text) else { return .rejected }
+        let unsafe = url.requestTarget.utf8.contains { $0 <= 0x20 || $0 >= 0x7F } || url.hostHeader.utf8.contains { $0 <= 0x20 || $0 >= 0x7F }
+        if unsafe { return .invariantViolated("request line or Host header would carry a control, space or non-ASCII byte") }
+        guard url.requestTarget.hasPrefix("/") else { return .invariantViolated("request target does not start with /") }
+        guard url.requestTarget.utf8.count <= WebSocketURL.maximumRequestTarget else {
+            return .invariantViolated("request target longer than the cap")
+        }
+        return .accepted
+    }
+
+    static let seeds: [[UInt8]] = [
+        "wss://v-1234abcd.kinesisvideo.us-west-2.amazonaws.com?X-Amz-ChannelARN=arn%3Aaws%3Akinesisvideo%3Aus-west-2%3A1%3Achannel%2Fcam%2F1&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00ff",
+        "wss://127.0.0.1:8443/path?a=b",
+        "wss://[::1]:443/?X-Amz-ClientId=viewer-1",
+    ].map { Array($0.utf8) }
+}
