@@ -1,3 +1,5 @@
+import WireKit
+
 /// An `https://authority[/base]` URL split into what SigV4 and libcurl need (RFC 3986 §3:
 /// scheme, authority, path). Only https is accepted: TLS is never optional.
 public struct HTTPSEndpoint: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -18,16 +20,45 @@ public struct HTTPSEndpoint: Sendable, Equatable, Hashable, CustomStringConverti
         var authority = rest[..<slash].lowercased()
         var path = String(rest[slash...])
         while path.hasSuffix("/") { path.removeLast() }
-        if authority.hasSuffix(":443") { authority.removeLast(4) }
-        let allowed = { (c: UInt8) in
-            (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D || c == 0x3A || c == 0x5B
-                || c == 0x5D || c == 0x5F
-        }
-        guard !authority.isEmpty, authority.utf8.allSatisfy(allowed), !path.contains("?"), !path.contains("#"),
+        guard HTTPSEndpoint.isValidAuthority(authority[...]), !path.contains("?"), !path.contains("#"),
             !path.utf8.contains(where: { $0 <= 32 || $0 == 127 })
         else { return nil }
+        if authority.hasSuffix(":443") { authority.removeLast(4) }
         self.authority = authority
         self.basePath = path
+    }
+
+    /// RFC 3986 §3.2.2–3.2.3 as far as an https endpoint needs: a registered name (letters,
+    /// digits, `.`, `-`, `_`) or a bracketed IPv6 literal, then an optional port 1–65535.
+    static func isValidAuthority(_ authority: Substring) -> Bool {
+        var host = authority
+        var port: Substring? = nil
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]"),
+                case .v6? = IPAddress(host[host.index(after: host.startIndex)..<close])
+            else { return false }
+            let rest = host[host.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return false }
+                port = rest.dropFirst()
+            }
+            host = host[...close]
+        } else {
+            if let colon = host.firstIndex(of: ":") {
+                port = host[host.index(after: colon)...]
+                host = host[..<colon]
+            }
+            let nameByte = { (c: UInt8) in
+                (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D || c == 0x5F
+            }
+            guard !host.isEmpty, host.utf8.allSatisfy(nameByte) else { return false }
+        }
+        if let port {
+            guard (1...5).contains(port.utf8.count), port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let number = Int(port), (1...65535).contains(number)
+            else { return false }
+        }
+        return true
     }
 
     /// `https://authority/base` + `path`.

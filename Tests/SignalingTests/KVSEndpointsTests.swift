@@ -57,6 +57,29 @@ import Testing
         #expect(HTTPSEndpoint("https://r-1234.kinesisvideo.us-west-2.amazonaws.com")?.authority == "r-1234.kinesisvideo.us-west-2.amazonaws.com")
     }
 
+    /// Authorities that only look like host:port were once accepted (found by fuzzing: ":443:443"
+    /// became "https://:443", which does not parse back).
+    @Test(arguments: [
+        ":443:443", "https://:443", ":8443", "host:", "host:0", "host:65536", "host:99999", "a:b:c", "host:44a",
+        "[::1", "[1.2.3.4]:443", "[::1]x", "https://[zz::1]/", "ho st",
+    ])
+    func malformedAuthoritiesAreRefused(text: String) {
+        #expect(HTTPSEndpoint(text) == nil, "\(text) should be refused")
+    }
+
+    @Test(arguments: [
+        ("kinesisvideo.us-west-2.amazonaws.com:443", "https://kinesisvideo.us-west-2.amazonaws.com"),
+        ("https://127.0.0.1:8443/base/", "https://127.0.0.1:8443/base"),
+        ("https://[::1]:8443", "https://[::1]:8443"),
+        ("https://[::1]:443", "https://[::1]"),
+        ("LocalHost:65535", "https://localhost:65535"),
+    ])
+    func wellFormedAuthoritiesRoundTrip(text: String, canonical: String) throws {
+        let endpoint = try #require(HTTPSEndpoint(text))
+        #expect(endpoint.description == canonical)
+        #expect(HTTPSEndpoint(endpoint.description) == endpoint)
+    }
+
     @Test func badSettingsNameTheVariable() {
         #expect(KVSEndpoints.resolve(environment: ["CONTROL_PLANE_URI": "http://127.0.0.1:8080"]) == .failure(.invalidControlPlaneURI("http://127.0.0.1:8080")))
         #expect(KVSEndpoints.resolve(environment: ["CONTROL_PLANE_URI": "https://a b"]) == .failure(.invalidControlPlaneURI("https://a b")))
