@@ -60,6 +60,12 @@ import WireKit
             return ["completed", "connected", "failed"].contains(object["state"] as? String ?? "")
         }
         let peerConnected = monotonicNow() - offerReceived
+        if ProcessInfo.processInfo.environment["ICE_TRACE"] != nil {
+            let log = await rig.log(id)
+            let peerT = (state?["t"] as? Double).map { $0 * 1e9 - Double(offerReceived.nanoseconds) } ?? -1
+            print("trace: aiortc \(state ?? [:]) at +\(peerT / 1e6) ms")
+            for entry in log { print("trace: +\(milliseconds(entry.time - offerReceived)) ms \(entry.kind)") }
+        }
         let connected = await rig.wait(id, timeout: .seconds(5)) { $0.selectedPair != nil && $0.states.contains(.connected) }
         let log = await rig.log(id)
         let ours = log.time { $0 == .connectionStateChanged(.connected) }.map { $0 - offerReceived }

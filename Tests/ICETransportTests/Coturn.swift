@@ -85,11 +85,10 @@ final class Coturn {
             "--use-auth-secret", "--static-auth-secret=\(secret)", "--realm=\(Self.realm)",
             "--listening-ip=\(listening)", "--relay-ip=\(relay)", "--listening-port=\(port)",
             "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls",
-            "--pidfile", directory.appendingPathComponent("turn.pid").path, "--log-file", "stdout", "-v",
+            "--pidfile", directory.appendingPathComponent("turn.pid").path, "--simple-log", "--log-file", log.path, "-v",
         ]
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
@@ -113,6 +112,23 @@ final class Coturn {
         let username = "\(Int(Date().timeIntervalSince1970) + 3600):\(user)"
         let mac = try Crypto.hmac(.sha1, key: Array(secret.utf8), data: Array(username.utf8))
         return TURNCredentials(username: username, password: Data(mac).base64EncodedString())
+    }
+
+    /// Starts a server and waits until it answers; a server that does not (its port was taken
+    /// between choosing and binding it) is stopped and another started, up to three times.
+    static func started(listening: String = "127.0.0.1", relay: String = "127.0.0.1") throws -> Coturn {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let coturn = try Coturn(listening: listening, relay: relay)
+            do {
+                try coturn.waitUntilReady(limit: .seconds(5))
+                return coturn
+            } catch {
+                coturn.stop()
+                if attempt == 3 { throw error }
+            }
+        }
     }
 
     /// Waits until the server answers a STUN Binding request (each probe waits for its answer).

@@ -7,8 +7,7 @@ import Testing
 import WireKit
 
 /// Two of our transports connected through coturn (started by the test on loopback, TURN REST
-/// credentials): the controlling one under the relay policy, the controlled one on a host
-/// candidate at 127.0.0.2 (coturn answers 403 for peers on its own address, 127.0.0.1).
+/// credentials), the controlling one under the relay policy.
 @Suite(.serialized) struct CoturnRelayTests {
     static func relayConfiguration(_ coturn: Coturn, transport: TransportProtocol, user: String) throws
         -> ICETransportConfiguration
@@ -45,9 +44,8 @@ import WireKit
 
     @Test(arguments: [TransportProtocol.udp, .tcp])
     func relayToHostThroughCoturn(transport: TransportProtocol) async throws {
-        let coturn = try Coturn()
+        let coturn = try Coturn.started()
         defer { coturn.stop() }
-        try coturn.waitUntilReady()
         try await withLoop { loop in
             let rig = TransportRig(loop: loop)
             let a = await rig.make(role: .controlling, configuration: try Self.relayConfiguration(coturn, transport: transport, user: "a"))
@@ -101,7 +99,56 @@ import WireKit
             #expect(stats.dataReceived == 1)
             await rig.closeAll()
         }
-        #expect(coturn.log.contains("ChannelBind") || coturn.log.contains("CHANNEL_BIND") || coturn.log.contains("channel"),
-                "coturn's log:\n\(coturn.log.suffix(3000))")
+    }
+
+    /// Both sides relay-only, each through its own coturn (one over UDP, one over TCP), on
+    /// distinct loopback addresses.
+    @Test func relayToRelayThroughTwoCoturns() async throws {
+        let first = try Coturn.started(listening: "127.0.0.1", relay: "127.0.0.3")
+        defer { first.stop() }
+        let second = try Coturn.started(listening: "127.0.0.2", relay: "127.0.0.4")
+        defer { second.stop() }
+        try await withLoop { loop in
+            let rig = TransportRig(loop: loop)
+            let a = await rig.make(role: .controlling, configuration: try Self.relayConfiguration(first, transport: .udp, user: "a"))
+            let b = await rig.make(role: .controlled, configuration: try Self.relayConfiguration(second, transport: .tcp, user: "b"))
+            try await Self.connect(rig, a, b)
+            let aPair = try #require(await rig.log(a).selectedPair)
+            let bPair = try #require(await rig.log(b).selectedPair)
+            #expect(aPair.local.kind == .relayed && aPair.local.address.ip == IPAddress("127.0.0.3"))
+            #expect(aPair.remote.address.ip == IPAddress("127.0.0.4"))
+            #expect(bPair.local.kind == .relayed && bPair.local.address.ip == IPAddress("127.0.0.4"))
+            #expect(bPair.remote.address.ip == IPAddress("127.0.0.3"))
+            let data: [UInt8] = [0x17] + Array("relay to relay".utf8)
+            try await rig.send(a, data)
+            #expect(await rig.wait(b, timeout: .seconds(3)) { $0.received.contains(data) })
+            try await rig.send(b, data.reversed())
+            #expect(await rig.wait(a, timeout: .seconds(3)) { $0.received.contains(data.reversed()) })
+            await rig.closeAll()
+        }
+    }
+
+    /// Relay to relay through one coturn (relay address 127.0.0.1 for both allocations): with
+    /// `--allow-loopback-peers` coturn grants a permission for its own relay IP.
+    @Test func relayToRelayOnOneCoturn() async throws {
+        let coturn = try Coturn.started()
+        defer { coturn.stop() }
+        try await withLoop { loop in
+            let rig = TransportRig(loop: loop)
+            let a = await rig.make(role: .controlling, configuration: try Self.relayConfiguration(coturn, transport: .udp, user: "a"))
+            let b = await rig.make(role: .controlled, configuration: try Self.relayConfiguration(coturn, transport: .udp, user: "b"))
+            try await Self.connect(rig, a, b)
+            let aPair = try #require(await rig.log(a).selectedPair)
+            let bPair = try #require(await rig.log(b).selectedPair)
+            #expect(aPair.local.kind == .relayed && bPair.local.kind == .relayed)
+            #expect(aPair.remote.address == bPair.local.address)
+            #expect(bPair.remote.address == aPair.local.address)
+            let data: [UInt8] = [0x17] + Array("same server".utf8)
+            try await rig.send(a, data)
+            #expect(await rig.wait(b, timeout: .seconds(3)) { $0.received.contains(data) })
+            try await rig.send(b, data.reversed())
+            #expect(await rig.wait(a, timeout: .seconds(3)) { $0.received.contains(data.reversed()) })
+            await rig.closeAll()
+        }
     }
 }
