@@ -10,6 +10,10 @@ extension ICETransport {
     func receiveHost(_ datagram: UDPSocket.Datagram, local: SocketAddress) {
         guard phase == .running else { return }
         statistics.datagramsReceived += 1
+        guard !datagram.truncated else {
+            statistics.truncatedDatagrams += 1
+            return
+        }
         let now = loop.now
         if Demultiplexer.classify(datagram.payload) == .stun {
             statistics.stunReceived += 1

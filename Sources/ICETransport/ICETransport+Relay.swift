@@ -54,7 +54,7 @@ extension ICETransport {
                 let wildcard = relay.server.address.ip.isIPv4 ? IPAddress("0.0.0.0")! : IPAddress("::")!
                 let socket: UDPSocket
                 do throws(SocketError) {
-                    socket = try UDPSocket(bindingTo: SocketAddress(ip: wildcard, port: 0))
+                    socket = try UDPSocket(bindingTo: SocketAddress(ip: wildcard, port: 0), options: socketOptions)
                     try socket.startReceiving(on: loop) { [weak self] datagram in
                         self?.receiveRelayDatagram(datagram, relay: id)
                     }
@@ -87,6 +87,10 @@ extension ICETransport {
         guard phase == .running, let index = relayIndex(id) else { return }
         guard datagram.source == relays[index].server.address else {
             statistics.strayRelayDatagrams += 1
+            return
+        }
+        guard !datagram.truncated else {
+            statistics.truncatedDatagrams += 1
             return
         }
         relays[index].client.handleReceived(datagram.payload, now: loop.now)

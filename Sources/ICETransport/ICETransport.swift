@@ -219,12 +219,18 @@ public final class ICETransport {
     }
 
     func openHostSocket(_ ip: IPAddress) throws(SocketError) {
-        let socket = try UDPSocket(bindingTo: SocketAddress(ip: ip, port: 0))
+        let socket = try UDPSocket(bindingTo: SocketAddress(ip: ip, port: 0), options: socketOptions)
         let local = socket.localAddress
         try socket.startReceiving(on: loop) { [weak self] datagram in
             self?.receiveHost(datagram, local: local)
         }
         hostSockets.append(socket)
+    }
+
+    var socketOptions: UDPSocket.Options {
+        var options = UDPSocket.Options()
+        options.maxDatagramSize = configuration.maxDatagramSize
+        return options
     }
 
     func relayIndex(_ id: RelayID) -> Int? {

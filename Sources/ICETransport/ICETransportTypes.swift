@@ -41,6 +41,11 @@ public struct ICETransportConfiguration: Sendable {
     /// Relayed datagrams waiting for their TURN permission, per peer IP, beyond which the oldest
     /// is dropped (checks are retransmitted, so a short queue is enough).
     public var maxQueuedPerPermission = 16
+    /// The largest datagram a socket reads whole (each socket owns a buffer this big; longer
+    /// datagrams are dropped as truncated). WebRTC keeps datagrams under the path MTU, and
+    /// a TURN message adds at most 36 bytes, so 8 KiB leaves ample room at an eighth of the
+    /// 64 KiB a UDP datagram may reach.
+    public var maxDatagramSize = 8192
 
     public init(ice: ICEConfiguration = ICEConfiguration(), localAddresses: [IPAddress]? = nil,
                 turnServers: [ICETURNServer] = []) {
@@ -116,6 +121,8 @@ public struct ICETransportStatistics: Hashable, Sendable {
     public var unexpectedDatagrams = 0
     /// Datagrams from the network on a TURN socket that did not come from its server.
     public var strayRelayDatagrams = 0
+    /// Datagrams longer than ``ICETransportConfiguration/maxDatagramSize``: dropped.
+    public var truncatedDatagrams = 0
     /// Datagrams and stream writes that left.
     public var datagramsSent = 0
     /// Sends the kernel refused or could not take.

@@ -85,10 +85,11 @@ final class Coturn {
             "--use-auth-secret", "--static-auth-secret=\(secret)", "--realm=\(Self.realm)",
             "--listening-ip=\(listening)", "--relay-ip=\(relay)", "--listening-port=\(port)",
             "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls",
-            "--pidfile", directory.appendingPathComponent("turn.pid").path, "--simple-log", "--log-file", log.path, "-v",
+            "--pidfile", directory.appendingPathComponent("turn.pid").path, "--log-file", "stdout", "-v",
         ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }

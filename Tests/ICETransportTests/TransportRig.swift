@@ -97,6 +97,9 @@ actor TransportRig {
     }
 
     func log(_ id: Int) -> [RigEntry] { logs[id] ?? [] }
+    /// The loop's live fd registrations and timers.
+    func loopResources() -> [Int] { [loop.registrationCount, loop.pendingTimerCount] }
+    func connectionState(_ id: Int) -> ICEConnectionState? { transports[id]?.connectionState }
     func credentials(_ id: Int) -> ICECredentials? { transports[id]?.localCredentials }
     func candidates(_ id: Int) -> [CandidateAttribute] { transports[id]?.localCandidateAttributes ?? [] }
     func agent(_ id: Int) -> ICEAgent? { transports[id]?.agent }
@@ -159,3 +162,7 @@ func median(_ values: [Duration]) -> Duration {
 }
 
 func milliseconds(_ duration: Duration) -> Double { Double(duration.nanoseconds) / 1e6 }
+
+/// Every suite of this target runs one after another: they start peers and servers, measure
+/// latencies and heap use, which concurrent tests would disturb.
+@Suite(.serialized) struct ICETransportSuites {}
