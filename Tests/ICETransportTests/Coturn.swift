@@ -68,7 +68,9 @@ final class Coturn {
     /// - Parameters:
     ///   - listening: the address clients reach it on (UDP and TCP on the same port).
     ///   - relay: the address relayed transport addresses are allocated on.
-    init(listening: String = "127.0.0.1", relay: String = "127.0.0.1") throws {
+    ///   - namespace: a network namespace to run it in (with `ip netns exec`, which execs, so the
+    ///     PID is coturn's); its fresh port space needs no free-port search.
+    init(listening: String = "127.0.0.1", relay: String = "127.0.0.1", namespace: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: TestPaths.coturn) else {
             throw MissingTool(description: "coturn is not installed: \(TestPaths.coturn) is missing. Install the "
                 + "Debian package 'coturn' (scripts/install-deps.sh --test does).")
@@ -76,12 +78,12 @@ final class Coturn {
         secret = Hex.encode(try Crypto.randomBytes(16))
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-coturn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let port = try ProbeSocket.freePort(on: listening)
+        let port = namespace == nil ? try ProbeSocket.freePort(on: listening) : 3478
         address = SocketAddress(ip: IPAddress(listening)!, port: port)
         let log = directory.appendingPathComponent("turnserver.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: TestPaths.coturn)
-        process.arguments = [
+        process.executableURL = URL(fileURLWithPath: namespace == nil ? TestPaths.coturn : TestPaths.ip)
+        process.arguments = (namespace.map { ["netns", "exec", $0, TestPaths.coturn] } ?? []) + [
             "--use-auth-secret", "--static-auth-secret=\(secret)", "--realm=\(Self.realm)",
             "--listening-ip=\(listening)", "--relay-ip=\(relay)", "--listening-port=\(port)",
             "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls",
@@ -133,8 +135,8 @@ final class Coturn {
     }
 
     /// Waits until the server answers a STUN Binding request (each probe waits for its answer).
-    func waitUntilReady(limit: Duration = .seconds(10)) throws {
-        let probe = try ProbeSocket(bindingTo: SocketAddress(ip: address.ip, port: 0))
+    func waitUntilReady(limit: Duration = .seconds(10), from source: String? = nil) throws {
+        let probe = try ProbeSocket(bindingTo: SocketAddress(ip: source.flatMap(IPAddress.init) ?? address.ip, port: 0))
         let end = monotonicNow() + limit
         var rng = SystemRandomNumberGenerator()
         while monotonicNow() < end {

@@ -9,6 +9,7 @@ enum TestPaths {
     static let support = repository.appendingPathComponent("Tests/Support/ICE")
     static let python = repository.appendingPathComponent(".venv/bin/python")
     static let coturn = "/usr/bin/turnserver"
+    static let ip = "/usr/sbin/ip"
 }
 
 struct MissingTool: Error, CustomStringConvertible {

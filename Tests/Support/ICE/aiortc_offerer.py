@@ -1,7 +1,7 @@
 """aiortc as the offering viewer of the ICE interop tests.
 
 For each of --runs sessions: create an RTCPeerConnection (a data channel, and a recvonly video
-transceiver with --video), gather host candidates on 127.0.0.1 only, print the non-trickle offer
+transceiver with --video), gather host candidates on 127.0.0.1 (or --host) only, print the non-trickle offer
 as one JSON line on stdout, read the answer as one JSON line on stdin, and print every
 iceConnectionState change as a JSON line until the state is completed or failed (or --timeout
 passes). DTLS is expected to fail afterwards: only ICE is checked.
@@ -23,8 +23,10 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
 import aioice.ice  # noqa: E402
 
-# aioice never offers loopback addresses; the tests run on loopback only.
-aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: ["127.0.0.1"]
+# aioice never offers loopback addresses; the tests run on loopback (or, with --host, on an
+# address of a test network namespace) only.
+HOST = sys.argv[sys.argv.index("--host") + 1] if "--host" in sys.argv else "127.0.0.1"
+aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: [HOST]
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 
@@ -74,6 +76,7 @@ async def main():
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--video", action="store_true")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
     for run in range(args.runs):
         await run_once(run, args.video, args.timeout)
