@@ -26,10 +26,16 @@ struct Relay {
         self.server = server
         // Over TCP the local address is only known once connected; the client merely copies
         // it into its transmits, which the connection ignores.
-        let any = SocketAddress(ip: server.address.ip.isIPv4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, port: 0)
         let configuration = TURNClientConfiguration(
-            server: server.address, transport: server.transport, localAddress: any, credentials: server.credentials)
+            server: server.address, transport: server.transport,
+            localAddress: SocketAddress(ip: Self.wildcard(like: server.address.ip), port: 0),
+            credentials: server.credentials)
         client = TURNClient(configuration: configuration, random: SecureRandom())
+    }
+
+    /// `0.0.0.0` or `::`, the family of `ip`.
+    static func wildcard(like ip: IPAddress) -> IPAddress {
+        ip.isIPv4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0))
     }
 
     mutating func closeLink() {
@@ -51,7 +57,7 @@ extension ICETransport {
         do throws(ICETransportError) {
             switch relay.server.transport {
             case .udp:
-                let wildcard = relay.server.address.ip.isIPv4 ? IPAddress("0.0.0.0")! : IPAddress("::")!
+                let wildcard = Relay.wildcard(like: relay.server.address.ip)
                 let socket: UDPSocket
                 do throws(SocketError) {
                     socket = try UDPSocket(bindingTo: SocketAddress(ip: wildcard, port: 0), options: socketOptions)
