@@ -1,1 +1,0 @@
-// ICETransport: see the module's files.
