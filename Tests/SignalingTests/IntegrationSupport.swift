@@ -98,6 +98,7 @@ final class IntegrationClient {
     let client: SignalingClient
     let recorder = EventRecorder()
     let log = CapturedLog()
+    private var stopped = false
 
     init(
         emulator: EmulatorProcess, channel: String, credentials: SignalingCredentialProvider,
@@ -138,6 +139,8 @@ final class IntegrationClient {
 
     /// Stops the client and its loop and waits for both.
     func stop() {
+        guard !stopped else { return }
+        stopped = true
         let done = DispatchSemaphore(value: 0)
         client.stop { done.signal() }
         _ = done.wait(timeout: .now() + 10)
