@@ -123,9 +123,12 @@ extension SignalingClient {
     /// Resolves credentials off the loop (the chain may read files or call AWS IoT).
     func fetchCredentials(for id: SignalingCallID) {
         let provider = credentialProvider
-        Task.detached { [weak self] in
+        let started = SignalingBlockingWork.run { [weak self] in
             let result = provider.resolve()
             self?.hop { client in client.credentialsResolved(id, result) }
+        }
+        if !started {
+            feed(.callFailed(id, KVSAPIError(kind: .transport, errorType: "CredentialsUnavailable", message: "cannot start a thread")))
         }
     }
 
@@ -173,7 +176,7 @@ extension SignalingClient {
         credentialRefreshTimer = nil
         guard case .running = lifecycle else { return }
         let provider = credentialProvider
-        Task.detached { [weak self] in
+        SignalingBlockingWork.run { [weak self] in
             let result = provider.resolve()
             self?.hop { client in
                 guard case .running = client.lifecycle else { return }

@@ -266,6 +266,8 @@ public actor SignalingClient {
                 snapshotValue.connectedFromCache = true
                 cache = .done
             }
+            // The owner may read the snapshot from its callback: make it current first.
+            publishSnapshot()
             onEvent(event)
         case .iceServersUpdated(let config):
             // KVS_STUN_URI (or the region's STUN server) leads the list the owner gets.
