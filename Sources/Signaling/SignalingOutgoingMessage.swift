@@ -20,17 +20,20 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
     public static let maximumPayloadLength = 10 * 1024
 
     public var action: SignalingMessageAction
-    public var recipientClientId: String
+    /// The viewer the message is for; nil for the WebRTC storage session, which is the
+    /// master's only peer there and is not addressed by a client id (KVS developer guide,
+    /// "Controlling WebRTC ingestion": its offers carry no senderClientId either).
+    public var recipientClientId: String?
     /// Base64 of the payload JSON.
     public var messagePayload: String
     public var correlationId: String?
 
     /// Builds a message from its parts, checking identifiers and the payload size.
     public init(
-        action: SignalingMessageAction, recipientClientId: String, messagePayload: String,
+        action: SignalingMessageAction, recipientClientId: String?, messagePayload: String,
         correlationId: String? = nil
     ) throws(SignalingCodecError) {
-        guard SignalingJSON.isValidIdentifier(recipientClientId) else {
+        if let recipientClientId, !SignalingJSON.isValidIdentifier(recipientClientId) {
             throw .invalidIdentifier(field: "recipientClientId", length: recipientClientId.utf8.count)
         }
         if let correlationId, !SignalingJSON.isValidIdentifier(correlationId) {
@@ -47,18 +50,19 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
         self.correlationId = correlationId
     }
 
-    /// An SDP answer (or offer, following `description.kind`) for `recipientClientId`.
+    /// An SDP answer (or offer, following `description.kind`) for `recipientClientId` (nil:
+    /// the storage session).
     public init(
-        _ description: SignalingSessionDescription, to recipientClientId: String, correlationId: String? = nil
+        _ description: SignalingSessionDescription, to recipientClientId: String?, correlationId: String? = nil
     ) throws(SignalingCodecError) {
         try self.init(
             action: description.kind == .answer ? .sdpAnswer : .sdpOffer, recipientClientId: recipientClientId,
             messagePayload: Data(description.json.utf8).base64EncodedString(), correlationId: correlationId)
     }
 
-    /// An ICE candidate for `recipientClientId`.
+    /// An ICE candidate for `recipientClientId` (nil: the storage session).
     public init(
-        _ candidate: SignalingIceCandidate, to recipientClientId: String, correlationId: String? = nil
+        _ candidate: SignalingIceCandidate, to recipientClientId: String?, correlationId: String? = nil
     ) throws(SignalingCodecError) {
         try self.init(
             action: .iceCandidate, recipientClientId: recipientClientId,
@@ -69,7 +73,7 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
     public var json: String {
         SignalingJSON.object([
             ("action", SignalingJSON.quoted(action.rawValue)),
-            ("recipientClientId", SignalingJSON.quoted(recipientClientId)),
+            ("recipientClientId", recipientClientId.map(SignalingJSON.quoted)),
             ("messagePayload", SignalingJSON.quoted(messagePayload)),
             ("correlationId", correlationId.map(SignalingJSON.quoted)),
         ])
@@ -92,10 +96,9 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
         guard let action = SignalingMessageAction(rawValue: actionText) else {
             throw .unknownMessageType(actionText)
         }
-        guard let recipient = raw.recipientClientId else { throw .missingField("recipientClientId") }
         guard let payload = raw.messagePayload else { throw .missingField("messagePayload") }
         return try Self(
-            action: action, recipientClientId: recipient, messagePayload: payload, correlationId: raw.correlationId)
+            action: action, recipientClientId: raw.recipientClientId, messagePayload: payload, correlationId: raw.correlationId)
     }
 
     /// The payload decoded as an SDP description (for offers and answers).

@@ -1,0 +1,179 @@
+import EventLoop
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import Signaling
+
+/// Every log line of one client, captured at any level (the test chooses), with its level.
+final class CapturedLog: Sendable {
+    struct Line: Sendable {
+        var level: Logger.Level
+        var text: String
+    }
+
+    private let storage = Mutex<[Line]>([])
+
+    func append(_ line: Line) { storage.withLock { $0.append(line) } }
+    var lines: [Line] { storage.withLock { $0 } }
+    var text: String { lines.map { "[\($0.level)] \($0.text)" }.joined(separator: "\n") }
+
+    func contains(_ fragment: String) -> Bool { lines.contains { $0.text.contains(fragment) } }
+    func count(_ fragment: String) -> Int { lines.filter { $0.text.contains(fragment) }.count }
+
+    /// A logger whose lines (message and metadata) all land here.
+    func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: SignalingLog.label) { _ in CapturingLogHandler(log: self) }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// A swift-log handler that writes to a `CapturedLog`.
+struct CapturingLogHandler: LogHandler {
+    let log: CapturedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        let suffix = all.isEmpty ? "" : " " + all.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
+        log.append(CapturedLog.Line(level: event.level, text: "\(event.message)\(suffix)"))
+    }
+}
+
+/// The events a client delivered, waited on with a deadline.
+final class EventRecorder: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var recorded: [(at: ContinuousClock.Instant, event: SignalingEvent)] = []
+
+    func record(_ event: SignalingEvent) {
+        condition.lock()
+        recorded.append((ContinuousClock.now, event))
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var events: [SignalingEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        return recorded.map(\.event)
+    }
+
+    var timedEvents: [(at: ContinuousClock.Instant, event: SignalingEvent)] {
+        condition.lock()
+        defer { condition.unlock() }
+        return recorded
+    }
+
+    func count(where predicate: (SignalingEvent) -> Bool) -> Int { events.filter(predicate).count }
+
+    var connectedCount: Int { count { $0 == .connected } }
+
+    /// Waits until `predicate` holds over the events (re-checked on every event and every
+    /// 50 ms, for conditions on other state); false after `timeout`.
+    @discardableResult
+    func wait(timeout: Duration, _ predicate: ([SignalingEvent]) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate(recorded.map(\.event)) {
+            guard ContinuousClock.now < deadline else { return false }
+            _ = condition.wait(until: Date().addingTimeInterval(0.05))
+        }
+        return true
+    }
+}
+
+/// One SignalingClient on its own event loop, pointed at a running emulator through the
+/// environment (CONTROL_PLANE_URI, AWS_KVS_CACERT_PATH, AWS_DEFAULT_REGION), like the daemon.
+final class IntegrationClient {
+    let loop: EventLoop
+    let client: SignalingClient
+    let recorder = EventRecorder()
+    let log = CapturedLog()
+    private var stopped = false
+
+    init(
+        emulator: EmulatorProcess, channel: String, credentials: SignalingCredentialProvider,
+        cachePath: String? = nil, logLevel: Logger.Level = .debug, extraEnvironment: [String: String] = [:],
+        tune: (inout SignalingClientConfiguration) -> Void = { _ in }
+    ) throws {
+        var environment = [
+            "CONTROL_PLANE_URI": emulator.info.controlPlaneEndpoint,
+            "AWS_KVS_CACERT_PATH": emulator.info.caCertificate,
+            "AWS_DEFAULT_REGION": emulator.info.region,
+        ]
+        environment.merge(extraEnvironment) { $1 }
+        var configuration = try SignalingClientConfiguration.resolve(
+            channelName: channel, environment: environment, endpointCachePath: .some(cachePath)
+        ).get()
+        tune(&configuration)
+        loop = try EventLoop(name: "sig-test")
+        let recorder = recorder
+        client = try SignalingClient(
+            configuration: configuration, credentials: credentials, loop: loop, logger: log.logger(level: logLevel),
+            seed: 7, onEvent: { recorder.record($0) })
+    }
+
+    func start() { client.start() }
+
+    var snapshot: SignalingClientSnapshot { client.snapshot }
+
+    func waitConnected(count: Int = 1, timeout: Duration = .seconds(15)) -> Bool {
+        recorder.wait(timeout: timeout) { $0.filter { $0 == .connected }.count >= count }
+    }
+
+    /// Waits until `predicate` holds for the published snapshot.
+    @discardableResult
+    func waitSnapshot(timeout: Duration, _ predicate: @escaping (SignalingClientSnapshot) -> Bool) -> Bool {
+        let client = client
+        return recorder.wait(timeout: timeout) { _ in predicate(client.snapshot) }
+    }
+
+    /// Stops the client and its loop and waits for both.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        let done = DispatchSemaphore(value: 0)
+        client.stop { done.signal() }
+        _ = done.wait(timeout: .now() + 10)
+        loop.stop()
+        loop.join()
+    }
+
+    var isConnected: Bool {
+        if case .connected = snapshot.state { return true }
+        return false
+    }
+}
+
+/// A credential provider that hands out a scripted sequence (the last one repeats) and counts
+/// its calls.
+final class ScriptedCredentials: Sendable {
+    private let state: Mutex<(queue: [AWSCredentials], calls: Int)>
+
+    init(_ sequence: [AWSCredentials]) { state = Mutex((sequence, 0)) }
+
+    var calls: Int { state.withLock { $0.calls } }
+
+    var provider: SignalingCredentialProvider {
+        SignalingCredentialProvider { [self] in
+            let next = state.withLock { state -> AWSCredentials in
+                state.calls += 1
+                return state.queue.count > 1 ? state.queue.removeFirst() : state.queue[0]
+            }
+            return .success(SignalingCredentials(credentials: next, source: "test script"))
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}
