@@ -245,3 +245,45 @@ import WireKit
         #expect(total / runs < .seconds(1))
     }
 }
+
+#if canImport(Glibc)
+import Foundation
+
+@Suite struct DTLSMemoryTests {
+    /// Resident set size from /proc (kB granularity), for a rough per-endpoint figure.
+    static func heapInUse() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    @Test func measuresMemoryPerEndpoint() throws {
+        let certificate = try DTLSCertificate.generate()
+        let peer = try DTLSCertificate.generate()
+        let count = 200
+        let before = Self.heapInUse()
+        var endpoints: [DTLSEndpoint] = []
+        for _ in 0..<count {
+            endpoints.append(try DTLSEndpoint(configuration: .init(
+                role: .client, certificate: certificate, remoteFingerprints: [peer.fingerprint])))
+        }
+        let idle = (Self.heapInUse() - before) / count
+        var servers: [DTLSEndpoint] = []
+        let now = Instant(nanoseconds: 1)
+        for client in endpoints {
+            let server = try DTLSEndpoint(configuration: .init(
+                role: .server, certificate: peer, remoteFingerprints: [certificate.fingerprint]))
+            server.start(now: now)
+            client.start(now: now)
+            exchange(client, server, now: now)
+            #expect(connection(in: drainEvents(client)) != nil)
+            _ = drainEvents(server)
+            servers.append(server)
+        }
+        let connected = (Self.heapInUse() - before) / (2 * count)
+        print("DTLS endpoint heap: \(idle) bytes idle, \(connected) bytes connected (average over \(count) pairs)")
+        #expect(idle > 0 && connected > 0)
+        withExtendedLifetime((endpoints, servers)) {}
+    }
+}
+#endif
