@@ -17,17 +17,16 @@ import WireKit
 /// its timer has expired. With the event loop's monotonic clock both advance together; under a
 /// purely virtual clock retransmissions only happen once real time has also passed.
 ///
-/// Owns its `SSL_CTX` and `SSL` (which owns both BIOs) and frees them in `deinit`. Not thread
+/// Owns its `SSL` (which owns both BIOs; the `SSL_CTX` belongs to ``DTLSContext``) and frees them in `deinit`. Not thread
 /// safe: one owner (the event loop) drives it.
 public final class DTLSEndpoint {
     /// How to set up the association.
     public struct Configuration: Sendable {
         public var role: DTLSRole
-        public var certificate: DTLSCertificate
+        /// Certificate and SRTP profiles, shared with other endpoints.
+        public var context: DTLSContext
         /// The peer's `a=fingerprint` values (RFC 8122); the preferred accepted algorithm is used.
         public var remoteFingerprints: [CertificateFingerprint]
-        /// use_srtp profiles in preference order (RFC 5764 §4.1.1; GCM from RFC 7714 §14.2).
-        public var srtpProfiles: [SRTPProfile]
         /// Largest datagram to send (WebRTC keeps UDP payloads at or below 1200 bytes).
         public var mtu: Int
         /// First retransmission timeout; doubled per retransmission (RFC 6347 §4.2.4.1).
@@ -37,20 +36,35 @@ public final class DTLSEndpoint {
         public var handshakeTimeout: Duration
 
         public init(
-            role: DTLSRole, certificate: DTLSCertificate, remoteFingerprints: [CertificateFingerprint],
-            srtpProfiles: [SRTPProfile] = [.aeadAes128Gcm, .aes128CmHmacSha1_80, .aes128CmHmacSha1_32],
+            role: DTLSRole, context: DTLSContext, remoteFingerprints: [CertificateFingerprint],
             mtu: Int = 1200, initialRetransmissionTimeout: Duration = .seconds(1),
             maximumRetransmissionTimeout: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(30)
         ) {
             self.role = role
-            self.certificate = certificate
+            self.context = context
             self.remoteFingerprints = remoteFingerprints
-            self.srtpProfiles = srtpProfiles
             self.mtu = mtu
             self.initialRetransmissionTimeout = initialRetransmissionTimeout
             self.maximumRetransmissionTimeout = maximumRetransmissionTimeout
             self.handshakeTimeout = handshakeTimeout
         }
+
+        /// With a context of its own (about 19 KB more per endpoint than sharing one).
+        public init(
+            role: DTLSRole, certificate: DTLSCertificate, remoteFingerprints: [CertificateFingerprint],
+            srtpProfiles: [SRTPProfile] = DTLSContext.defaultSRTPProfiles,
+            mtu: Int = 1200, initialRetransmissionTimeout: Duration = .seconds(1),
+            maximumRetransmissionTimeout: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(30)
+        ) throws(DTLSError) {
+            self.init(
+                role: role, context: try DTLSContext(certificate: certificate, srtpProfiles: srtpProfiles),
+                remoteFingerprints: remoteFingerprints, mtu: mtu,
+                initialRetransmissionTimeout: initialRetransmissionTimeout,
+                maximumRetransmissionTimeout: maximumRetransmissionTimeout, handshakeTimeout: handshakeTimeout)
+        }
+
+        public var certificate: DTLSCertificate { context.certificate }
+        public var srtpProfiles: [SRTPProfile] { context.srtpProfiles }
     }
 
     /// Where the association is.
@@ -66,7 +80,6 @@ public final class DTLSEndpoint {
     public private(set) var state: State = .idle
     public private(set) var statistics = DTLSStatistics()
 
-    let context: OpaquePointer
     let ssl: OpaquePointer
     private let readBIO: OpaquePointer
     private let sink: DTLSDatagramSink
@@ -84,13 +97,11 @@ public final class DTLSEndpoint {
         guard let algorithm = CertificateFingerprint.preferredAlgorithm(in: configuration.remoteFingerprints) else {
             throw .noUsableFingerprint
         }
-        guard !configuration.srtpProfiles.isEmpty else { throw .setupFailed("no SRTP profiles configured") }
         let sink = DTLSDatagramSink(mtu: configuration.mtu)
         let handles = try Self.makeHandles(configuration, sink: sink)
         self.configuration = configuration
         self.verificationAlgorithm = algorithm
         self.sink = sink
-        context = handles.context
         ssl = handles.ssl
         readBIO = handles.readBIO
         SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
@@ -98,7 +109,6 @@ public final class DTLSEndpoint {
 
     deinit {
         SSL_free(ssl)
-        SSL_CTX_free(context)
     }
 
     // MARK: Inputs
@@ -122,11 +132,11 @@ public final class DTLSEndpoint {
             statistics.ignoredDatagrams += 1
             return
         }
-        guard DTLSRecordFraming.isWellFormed(datagram) else {
+        let bytes = Array(datagram)
+        guard DTLSRecordFraming.isWellFormed(bytes) else {
             statistics.malformedDatagrams += 1
             return
         }
-        let bytes = Array(datagram)
         let written = bytes.withUnsafeBytes { BIO_write(readBIO, $0.baseAddress, Int32($0.count)) }
         guard written == Int32(bytes.count) else {
             statistics.malformedDatagrams += 1
@@ -239,23 +249,25 @@ public final class DTLSEndpoint {
     }
 
     private func readApplicationData() {
-        var buffer = [UInt8](repeating: 0, count: Self.maximumApplicationDataLength)
-        while case .connected = state {
-            ERR_clear_error()
-            let count = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
-            if count > 0 {
-                events.append(.applicationData(Array(buffer[0..<Int(count)])))
-                continue
-            }
-            switch SSL_get_error(ssl, count) {
-            case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
-                return
-            case SSL_ERROR_ZERO_RETURN:
-                // The peer sent close_notify; answer with ours.
-                _ = SSL_shutdown(ssl)
-                enter(.closed)
-            default:
-                fail(.protocolError(DTLSLibrary.openSSLErrorString()))
+        // A scratch buffer for one record: nothing persistent per endpoint, nothing zero-filled.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumApplicationDataLength) { buffer in
+            while case .connected = state {
+                ERR_clear_error()
+                let count = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
+                if count > 0 {
+                    events.append(.applicationData(Array(buffer[0..<Int(count)])))
+                    continue
+                }
+                switch SSL_get_error(ssl, count) {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                    return
+                case SSL_ERROR_ZERO_RETURN:
+                    // The peer sent close_notify; answer with ours.
+                    _ = SSL_shutdown(ssl)
+                    enter(.closed)
+                default:
+                    fail(.protocolError(DTLSLibrary.openSSLErrorString()))
+                }
             }
         }
     }

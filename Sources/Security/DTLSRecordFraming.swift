@@ -30,21 +30,22 @@ public struct DTLSRecordHeader: Sendable, Equatable {
 
     /// DTLS 1.0 is 0xFEFF, 1.2 is 0xFEFD; ClientHellos may carry 1.0 in the record layer.
     public var isDTLSVersion: Bool { version >> 8 == 0xFE }
+
+    /// A known content type, a DTLS version and a length within the record limit.
+    public var isPlausible: Bool {
+        Self.contentTypes.contains(contentType) && isDTLSVersion && fragmentLength <= Self.maximumFragmentLength
+    }
 }
 
 /// Checks whole datagrams for DTLS record framing (RFC 6347 §4.1.2.7: invalid records are
 /// discarded silently, and one datagram may carry several records).
 public enum DTLSRecordFraming {
     /// The headers of every record in `datagram`, or nil if any record is malformed or truncated.
-    public static func records(in datagram: some Collection<UInt8>) -> [DTLSRecordHeader]? {
-        let bytes = Array(datagram)
-        var reader = ByteReader(bytes)
+    public static func records(in datagram: [UInt8]) -> [DTLSRecordHeader]? {
+        var reader = ByteReader(datagram)
         var headers: [DTLSRecordHeader] = []
         while !reader.isAtEnd {
-            guard let header = try? DTLSRecordHeader(from: &reader),
-                  DTLSRecordHeader.contentTypes.contains(header.contentType),
-                  header.isDTLSVersion,
-                  header.fragmentLength <= DTLSRecordHeader.maximumFragmentLength,
+            guard let header = try? DTLSRecordHeader(from: &reader), header.isPlausible,
                   (try? reader.skip(header.fragmentLength)) != nil
             else { return nil }
             headers.append(header)
@@ -53,7 +54,15 @@ public enum DTLSRecordFraming {
     }
 
     /// True when `datagram` is one or more well-formed DTLS records.
-    public static func isWellFormed(_ datagram: some Collection<UInt8>) -> Bool {
-        records(in: datagram) != nil
+    public static func isWellFormed(_ datagram: [UInt8]) -> Bool {
+        var reader = ByteReader(datagram)
+        var count = 0
+        while !reader.isAtEnd {
+            guard let header = try? DTLSRecordHeader(from: &reader), header.isPlausible,
+                  (try? reader.skip(header.fragmentLength)) != nil
+            else { return false }
+            count += 1
+        }
+        return count > 0
     }
 }

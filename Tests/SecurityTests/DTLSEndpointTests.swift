@@ -33,6 +33,7 @@ import WireKit
         #expect(pair.client.state == .connected(client))
         #expect(pair.server.state == .connected(server))
         #expect(pair.client.pollTimeout() == nil)
+        #expect(pair.server.pollTimeout() == nil)
         #expect(pair.client.statistics.retransmissions == 0)
         #expect(pair.client.statistics.malformedDatagrams == 0)
     }
@@ -260,19 +261,22 @@ import Foundation
     @Test func measuresMemoryPerEndpoint() throws {
         let certificate = try DTLSCertificate.generate()
         let peer = try DTLSCertificate.generate()
+        // As the daemon does: one context per certificate, shared by every viewer.
+        let clientContext = try DTLSContext(certificate: certificate)
+        let serverContext = try DTLSContext(certificate: peer)
         let count = 200
         let before = Self.heapInUse()
         var endpoints: [DTLSEndpoint] = []
         for _ in 0..<count {
             endpoints.append(try DTLSEndpoint(configuration: .init(
-                role: .client, certificate: certificate, remoteFingerprints: [peer.fingerprint])))
+                role: .client, context: clientContext, remoteFingerprints: [peer.fingerprint])))
         }
         let idle = (Self.heapInUse() - before) / count
         var servers: [DTLSEndpoint] = []
         let now = Instant(nanoseconds: 1)
         for client in endpoints {
             let server = try DTLSEndpoint(configuration: .init(
-                role: .server, certificate: peer, remoteFingerprints: [certificate.fingerprint]))
+                role: .server, context: serverContext, remoteFingerprints: [certificate.fingerprint]))
             server.start(now: now)
             client.start(now: now)
             exchange(client, server, now: now)
@@ -281,9 +285,18 @@ import Foundation
             servers.append(server)
         }
         let connected = (Self.heapInUse() - before) / (2 * count)
-        print("DTLS endpoint heap: \(idle) bytes idle, \(connected) bytes connected (average over \(count) pairs)")
+        print("DTLS endpoint memory (RSS delta, shared context): \(idle) bytes idle, \(connected) bytes connected (average over \(count) pairs)")
         #expect(idle > 0 && connected > 0)
         withExtendedLifetime((endpoints, servers)) {}
+
+        let beforeOwn = Self.heapInUse()
+        var own: [DTLSEndpoint] = []
+        for _ in 0..<count {
+            own.append(try DTLSEndpoint(configuration: .init(
+                role: .client, certificate: certificate, remoteFingerprints: [peer.fingerprint])))
+        }
+        print("DTLS endpoint memory with a context of its own: \((Self.heapInUse() - beforeOwn) / count) bytes idle")
+        withExtendedLifetime(own) {}
     }
 }
 #endif

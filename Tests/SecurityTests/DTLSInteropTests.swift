@@ -11,11 +11,12 @@ import Glibc
 /// programs on 127.0.0.1 UDP, with certificates made by the openssl CLI. Our sans-IO endpoint is
 /// driven by a real UDP socket and the monotonic clock, like the event loop would.
 @Suite(.serialized) struct DTLSInteropTests {
-    @Test func ourClientAgainstOpenSSLServer() throws {
+    @Test(arguments: SRTPProfile.allCases)
+    func ourClientAgainstOpenSSLServer(profile: SRTPProfile) throws {
         try withPeerCertificate { openssl, directory, peerFingerprint in
             let socket = try UDPSocket()
             let serverPort = try UDPSocket.freePort()
-            let peer = try OpenSSLPeer(openssl, directory: directory, arguments: [
+            let peer = try OpenSSLPeer(openssl, directory: directory, profile: profile, arguments: [
                 "s_server", "-dtls1_2", "-accept", "127.0.0.1:\(serverPort)", "-naccept", "1", "-verify", "1",
             ])
             defer { peer.stop() }
@@ -27,7 +28,7 @@ import Glibc
             endpoint.start(now: monotonicNow())
             let connected = try drive(endpoint, socket, peerPort: &peerPort) { connection(in: $0) != nil }
             try checkAgainstPeer(endpoint, connected, peer: peer, socket: socket, peerPort: &peerPort, isClient: true,
-                                 ourFingerprint: certificate.fingerprint)
+                                 profile: profile)
         }
     }
 
@@ -38,31 +39,31 @@ import Glibc
             let endpoint = try DTLSEndpoint(configuration: .init(
                 role: .server, certificate: certificate, remoteFingerprints: [peerFingerprint]))
             endpoint.start(now: monotonicNow())
-            let peer = try OpenSSLPeer(openssl, directory: directory, arguments: [
+            let peer = try OpenSSLPeer(openssl, directory: directory, profile: .aes128CmHmacSha1_80, arguments: [
                 "s_client", "-dtls1_2", "-connect", "127.0.0.1:\(socket.port)",
             ])
             defer { peer.stop() }
             var peerPort: UInt16?
             let connected = try drive(endpoint, socket, peerPort: &peerPort) { connection(in: $0) != nil }
             try checkAgainstPeer(endpoint, connected, peer: peer, socket: socket, peerPort: &peerPort, isClient: false,
-                                 ourFingerprint: certificate.fingerprint)
+                                 profile: .aes128CmHmacSha1_80)
         }
     }
 
     /// Profile, keying material, application data both ways, and close_notify.
     func checkAgainstPeer(
         _ endpoint: DTLSEndpoint, _ events: [DTLSEvent], peer: OpenSSLPeer, socket: UDPSocket,
-        peerPort: inout UInt16?, isClient: Bool, ourFingerprint: CertificateFingerprint
+        peerPort: inout UInt16?, isClient: Bool, profile: SRTPProfile
     ) throws {
         let established = try #require(connection(in: events))
-        #expect(established.srtpProfile == .aes128CmHmacSha1_80)
+        #expect(established.srtpProfile == profile)
         let keys = established.keyingMaterial
         let exported = isClient
             ? keys.localKey + keys.remoteKey + keys.localSalt + keys.remoteSalt
             : keys.remoteKey + keys.localKey + keys.remoteSalt + keys.localSalt
         let exportedHex = Hex.encode(exported).uppercased()
         _ = try drive(endpoint, socket, peerPort: &peerPort) { _ in peer.output.contains("Keying material: ") }
-        #expect(peer.output.contains("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80"))
+        #expect(peer.output.contains("SRTP Extension negotiated, profile=\(profile.rawValue)"))
         #expect(peer.output.contains("Keying material: \(exportedHex)"), "openssl printed: \(peer.output)")
 
         try endpoint.send(applicationData: Array("hello from kvsmaster\n".utf8))
@@ -134,15 +135,15 @@ final class OpenSSLPeer {
     let input = Pipe()
     let outputURL: URL
 
-    init(_ openssl: String, directory: URL, arguments: [String]) throws {
+    init(_ openssl: String, directory: URL, profile: SRTPProfile, arguments: [String]) throws {
         outputURL = directory.appendingPathComponent("peer-\(arguments[0]).txt")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: openssl)
         process.arguments = arguments + [
             "-cert", directory.appendingPathComponent("cert.pem").path,
             "-key", directory.appendingPathComponent("key.pem").path,
-            "-use_srtp", "SRTP_AES128_CM_SHA1_80",
-            "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
+            "-use_srtp", profile.rawValue,
+            "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "\(SRTPKeyingMaterial.exportLength(for: profile))",
         ]
         process.standardInput = input
         let output = try FileHandle(forWritingTo: outputURL)
