@@ -88,10 +88,11 @@ public final class CertificateProvider: @unchecked Sendable {
             while true {
                 if let certificate = takeLocked(now: now) { return .success(certificate) }
                 if let failure = lastFailure, !generating {
+                    // Reported once; the next call starts a new attempt.
                     lastFailure = nil
-                    startGenerationLocked()
                     return .failure(failure)
                 }
+                startGenerationLocked()
                 pthread_cond_wait(changed, mutex)
             }
         }
@@ -100,7 +101,11 @@ public final class CertificateProvider: @unchecked Sendable {
 
     /// Like ``current(now:)`` but never blocks: nil until the first certificate exists.
     public func currentIfReady(now: Instant) -> DTLSCertificate? {
-        locked { takeLocked(now: now) }
+        locked {
+            let certificate = takeLocked(now: now)
+            if certificate == nil { startGenerationLocked() }
+            return certificate
+        }
     }
 
     /// Blocks until a spare certificate is ready (start-up and tests); false if generation failed.
@@ -109,6 +114,7 @@ public final class CertificateProvider: @unchecked Sendable {
         locked {
             while spare == nil {
                 if lastFailure != nil && !generating { return false }
+                startGenerationLocked()
                 pthread_cond_wait(changed, mutex)
             }
             return true
@@ -117,17 +123,17 @@ public final class CertificateProvider: @unchecked Sendable {
 
     public var statistics: Statistics { locked { stats } }
 
+    /// The certificate to hand out, rotating when due and a spare exists; nil before the first.
+    /// Before the first certificate it starts nothing, so a failing generator is not retried in
+    /// a loop; callers decide when to try again.
     private func takeLocked(now: Instant) -> DTLSCertificate? {
         if var current = active, !rotationDueLocked(current, now: now) || spare == nil {
             current.uses += 1
             active = current
-            if spare == nil { startGenerationLocked() }
+            if spare == nil { startGenerationLocked() }  // also retries a failed spare, once per use
             return current.certificate
         }
-        guard let next = spare else {
-            startGenerationLocked()
-            return nil
-        }
+        guard let next = spare else { return nil }
         if active != nil { stats.rotations += 1 }
         active = Active(certificate: next, since: now, uses: 1)
         spare = nil
@@ -143,6 +149,7 @@ public final class CertificateProvider: @unchecked Sendable {
     private func startGenerationLocked() {
         guard !generating, spare == nil else { return }
         generating = true
+        lastFailure = nil
         let context = Unmanaged.passRetained(self).toOpaque()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)

@@ -68,11 +68,19 @@ import WireKit
         #expect(try provider.current(now: .zero) !== a)
     }
 
-    @Test func reportsGenerationFailure() throws {
-        let provider = CertificateProvider { throw CertificateError.generationFailed("no entropy") }
+    @Test func reportsGenerationFailureWithoutRetryLoop() throws {
+        let attempts = Mutex(0)
+        let provider = CertificateProvider {
+            attempts.withLock { $0 += 1 }
+            throw CertificateError.generationFailed("no entropy")
+        }
         #expect(throws: CertificateError.generationFailed("no entropy")) { try provider.current(now: .zero) }
-        #expect(provider.currentIfReady(now: .zero) == nil)
-        #expect(provider.statistics.failures >= 1)
+        #expect(attempts.withLock { $0 } == 1)
+        #expect(provider.currentIfReady(now: .zero) == nil)  // starts one new attempt
+        #expect(provider.waitForSpare() == false)
+        #expect(attempts.withLock { $0 } == 2)
+        #expect(provider.statistics.failures == 2)
+        #expect(provider.statistics.generated == 0)
     }
 
     @Test func generationTime() throws {
