@@ -14,7 +14,8 @@ import WireKit
 /// certificate when the spare is not ready yet. Only the first call ever blocks, until the first
 /// certificate exists. Time is an input (`now`), as everywhere in the protocol layers.
 public final class CertificateProvider: @unchecked Sendable {
-    /// When to replace the active certificate.
+    /// When to replace the active certificate (RFC 8827 §6.5 leaves rotation to the endpoint;
+    /// fresh certificates keep connections unlinkable over time).
     public struct Policy: Sendable {
         /// Rotate after this long in service (must be shorter than the certificate lifetime).
         public var rotationInterval: Duration
@@ -30,7 +31,7 @@ public final class CertificateProvider: @unchecked Sendable {
         }
     }
 
-    /// Counters for logs and benchmarks.
+    /// Counters for logs and benchmarks (generation cost of RFC 8827 §6.5 identities).
     public struct Statistics: Sendable, Equatable {
         public var generated = 0
         public var failures = 0

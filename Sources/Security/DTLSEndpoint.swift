@@ -20,7 +20,8 @@ import WireKit
 /// Owns its `SSL` (which owns both BIOs; the `SSL_CTX` belongs to ``DTLSContext``) and frees them in `deinit`. Not thread
 /// safe: one owner (the event loop) drives it.
 public final class DTLSEndpoint {
-    /// How to set up the association.
+    /// How to set up the association: role from `a=setup` (RFC 5763 §5), fingerprints from
+    /// `a=fingerprint` (RFC 8122 §5), timers from RFC 6347 §4.2.4.1.
     public struct Configuration: Sendable {
         public var role: DTLSRole
         /// Certificate and SRTP profiles, shared with other endpoints.
@@ -67,7 +68,7 @@ public final class DTLSEndpoint {
         public var srtpProfiles: [SRTPProfile] { context.srtpProfiles }
     }
 
-    /// Where the association is.
+    /// Where the association is in the RFC 6347 §4.2.4 handshake and after it.
     public enum State: Sendable, Equatable {
         case idle
         case handshaking(startedAt: Instant)

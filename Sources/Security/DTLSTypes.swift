@@ -21,7 +21,9 @@ public enum DTLSRole: Sendable, Equatable {
     public var answerSetupValue: String { self == .client ? "active" : "passive" }
 }
 
-/// Why a DTLS association failed or an operation was refused. Carries no key material.
+/// Why a DTLS association (RFC 6347) failed or an operation was refused, including the
+/// fingerprint checks of RFC 5763 §6.2 and the use_srtp negotiation of RFC 5764 §4.1. Carries no
+/// key material.
 public enum DTLSError: Error, Equatable, Sendable {
     /// The peer's certificate does not match any SDP fingerprint of the preferred algorithm
     /// (RFC 8122 §5, RFC 5763 §6.2).
@@ -48,7 +50,8 @@ public enum DTLSError: Error, Equatable, Sendable {
     case messageTooLarge(Int)
 }
 
-/// Facts about a completed handshake: what SRTP needs, and whom we talk to.
+/// Facts about a completed DTLS-SRTP handshake (RFC 5764 §4.2): the profile, the exported keys,
+/// and the verified peer fingerprint (RFC 8122 §5).
 public struct DTLSConnection: Sendable, Equatable, CustomStringConvertible {
     public var srtpProfile: SRTPProfile
     /// Split per RFC 5764 §4.2; already arranged as local/remote for our role.
@@ -72,7 +75,8 @@ public struct DTLSConnection: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a ``DTLSEndpoint`` reports to its owner.
+/// What a ``DTLSEndpoint`` reports to its owner: keys for SRTP (RFC 5764 §4.2), close_notify
+/// (RFC 5246 §7.2.1) and application data for SCTP over DTLS (RFC 8261).
 public enum DTLSEvent: Sendable, Equatable, CustomStringConvertible {
     case connected(DTLSConnection)
     case failed(DTLSError)
@@ -91,7 +95,7 @@ public enum DTLSEvent: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Counters for stats and logs.
+/// Counters for stats and logs; malformed datagrams are dropped per RFC 6347 §4.1.2.7.
 public struct DTLSStatistics: Sendable, Equatable {
     public var datagramsReceived = 0
     public var datagramsSent = 0

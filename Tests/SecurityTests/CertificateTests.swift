@@ -119,4 +119,31 @@ import WireKit
             #expect(text.contains("<redacted>"))
         }
     }
+
+    @Test func fingerprintParserFuzz() throws {
+        let certificate = try DTLSCertificate.generate()
+        let seeds = [certificate.fingerprint.sdpValue, try certificate.fingerprint(.sha384).sdpValue,
+                     try certificate.fingerprint(.sha512).sdpValue.lowercased()].map { Array($0.utf8) }
+        let alphabet = Array("0123456789ABCDEFabcdefg:- shaSHA".utf8)
+        var random = SplitMix64(seed: 0xF1A6)
+        var accepted = 0
+        for i in 0..<100_000 {
+            var bytes = seeds[i % seeds.count]
+            for _ in 0..<Int(random.next() % 3) {
+                let position = Int(random.next() % UInt64(bytes.count + 1))
+                switch random.next() % 4 {
+                case 0 where position < bytes.count: bytes[position] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                case 1 where position < bytes.count: bytes.remove(at: position)
+                case 2: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: position)
+                default: bytes = Array(bytes.prefix(position))
+                }
+            }
+            guard let parsed = try? CertificateFingerprint(sdpValue: String(decoding: bytes, as: UTF8.self)) else { continue }
+            accepted += 1
+            #expect(parsed.digest.count == parsed.algorithm.length)
+            #expect(CertificateFingerprint.acceptedAlgorithms.contains(parsed.algorithm))
+            #expect(try CertificateFingerprint(sdpValue: parsed.sdpValue) == parsed)
+        }
+        #expect(accepted > 1_000)
+    }
 }
