@@ -24,4 +24,17 @@ static inline long kvs_BIO_get_mem_data(BIO *bio, char **pp) { return BIO_get_me
 static inline long kvs_BIO_ctrl_pending(BIO *bio) { return (long)BIO_ctrl_pending(bio); }
 static inline long kvs_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline const char *kvs_openssl_version_text(void) { return OpenSSL_version(OPENSSL_VERSION); }
+
+// DTLS endpoint and certificate helpers (function-like macros in OpenSSL 3.0).
+static inline long kvs_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int v) { return SSL_CTX_set_min_proto_version(ctx, v); }
+static inline long kvs_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int v) { return SSL_CTX_set_max_proto_version(ctx, v); }
+static inline long kvs_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) { return SSL_CTX_set1_groups_list(ctx, list); }
+static inline long kvs_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
+static inline void kvs_BIO_set_retry_read(BIO *bio) { BIO_set_retry_read(bio); }
+static inline void kvs_BIO_clear_retry_flags(BIO *bio) { BIO_clear_retry_flags(bio); }
+static inline EVP_PKEY *kvs_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+// SSL_OP_* are 64-bit shift expressions that Swift does not import: the options a WebRTC DTLS
+// endpoint needs (MTU set by the caller, no session tickets, no renegotiation).
+static inline uint64_t kvs_dtls_endpoint_options(void) { return SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION; }
+static inline const char *kvs_SRTP_PROTECTION_PROFILE_name(const SRTP_PROTECTION_PROFILE *p) { return p ? p->name : 0; }
 #endif
