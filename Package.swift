@@ -63,7 +63,7 @@ let package = Package(
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
-        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "TURN", "SDP", "RTP", "ICE", "Signaling", "DataChannel"]),
+        .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "TURN", "SDP", "RTP", "ICE", "Signaling", "DataChannel", "Security"]),
 
         .executableTarget(name: "kvsfuzz", dependencies: ["FuzzTargets"]),
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs libFuzzer on one of kvsmaster's parsers.
 #   scripts/fuzz.sh <target> [libFuzzer options…]     e.g. scripts/fuzz.sh stun -max_total_time=300
-# Targets: stun sdp rtp rtcp annexb depacketizer signaling rest wsurl ice turn dcep. The corpus lives in fuzz/corpus-<target>/ (ignored by
+# Targets: stun sdp rtp rtcp annexb depacketizer signaling rest wsurl ice turn dcep dtls. The corpus lives in fuzz/corpus-<target>/ (ignored by
 # git); crashes are written to fuzz/ as crash-<hash>. Replay one with:
 #   swift run kvsfuzz <target> fuzz/crash-<hash>
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 target="${1:-}"
-[ -n "$target" ] || die "usage: scripts/fuzz.sh <target> [libFuzzer options]   (targets: stun sdp rtp rtcp annexb depacketizer signaling rest wsurl ice turn dcep)"
+[ -n "$target" ] || die "usage: scripts/fuzz.sh <target> [libFuzzer options]   (targets: stun sdp rtp rtcp annexb depacketizer signaling rest wsurl ice turn dcep dtls)"
 shift
 find_swift
 say "building kvsfuzz with -sanitize=fuzzer,address"

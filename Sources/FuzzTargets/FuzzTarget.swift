@@ -11,6 +11,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ice
     case turn
     case dcep
+    case dtls
     case rest
     case wsurl
 
@@ -27,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ice: ICEFuzz.run(data)
         case .turn: TURNFuzz.run(data)
         case .dcep: DCEPFuzz.run(data)
+        case .dtls: DTLSFuzz.run(data)
         case .rest: RESTFuzz.run(data)
         case .wsurl: WebSocketURLFuzz.run(data)
         }
@@ -46,6 +48,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .ice: ICEFuzz.seeds
         case .turn: TURNFuzz.seeds
         case .dcep: DCEPFuzz.seeds
+        case .dtls: DTLSFuzz.seeds
         case .rest: RESTFuzz.seeds
         case .wsurl: WebSocketURLFuzz.seeds
         }

@@ -67,3 +67,9 @@ public struct SRTPKeyingMaterial: Sendable, Equatable {
         remoteSalt = isClient ? serverSalt : clientSalt
     }
 }
+
+extension SRTPKeyingMaterial: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The profile only: keys and salts never reach a log line or an error message.
+    public var description: String { "SRTPKeyingMaterial(\(profile.rawValue), keys <redacted>)" }
+    public var debugDescription: String { description }
+}

@@ -92,3 +92,15 @@ import WireKit
         #expect(SRTPKeyingMaterial(exported: [1, 2], profile: profile, isClient: true) == nil)
     }
 }
+
+@Suite struct SRTPKeyingMaterialMaskingTests {
+    @Test func descriptionsHideKeysAndSalts() throws {
+        let exported = (0..<SRTPKeyingMaterial.exportLength(for: .aes128CmHmacSha1_80)).map { UInt8(0xA0 | ($0 & 0x0F)) }
+        let material = try #require(SRTPKeyingMaterial(exported: exported, profile: .aes128CmHmacSha1_80, isClient: true))
+        for text in [material.description, material.debugDescription, String(describing: material), "\(material)"] {
+            #expect(!text.lowercased().contains(Hex.encode(material.localKey.prefix(4))))
+            #expect(!text.contains("160, 161"))
+            #expect(text.contains("SRTP_AES128_CM_SHA1_80"))
+        }
+    }
+}
