@@ -47,6 +47,11 @@ let package = Package(
         // MARK: The ICE agent's I/O: sockets per interface, TURN allocations, timers, on the event loop.
         .target(name: "ICETransport", dependencies: ["EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
 
+        // MARK: One WebRTC peer connection per viewer: ICE + DTLS + SRTP + SCTP data channels.
+        .target(
+            name: "PeerConnection",
+            dependencies: ["ICETransport", "ICE", "EventLoop", "Security", "DataChannel", "RTP", "SDP", "WireKit", "KVSCrypto"]),
+
         // MARK: C libraries at the edges.
         .target(name: "KVSCrypto", dependencies: ["COpenSSL"]),
         .target(name: "Security", dependencies: ["COpenSSL", "CSRTP", "KVSCrypto", "WireKit"]),
@@ -71,7 +76,7 @@ let package = Package(
         .target(
             name: "KVSMaster",
             dependencies: [
-                "CKVSShims", "EventLoop", "ICETransport", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
+                "CKVSShims", "EventLoop", "ICETransport", "PeerConnection", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
                 "Signaling", "Media",
             ],
             swiftSettings: [gstreamerDefine]),
@@ -107,6 +112,12 @@ let package = Package(
         .testTarget(
             name: "ICETransportTests",
             dependencies: ["ICETransport", "EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+        .testTarget(
+            name: "PeerConnectionTests",
+            dependencies: [
+                "PeerConnection", "ICETransport", "ICE", "EventLoop", "Security", "DataChannel", "RTP", "SDP", "WireKit",
+                "KVSCrypto",
+            ]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "CUsrsctp", "WireKit"]),
         .testTarget(
             name: "SmokeTests",

@@ -1,0 +1,1 @@
+// PeerConnection: see the module's files.
