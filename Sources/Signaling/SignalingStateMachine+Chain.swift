@@ -108,6 +108,12 @@ extension SignalingStateMachine {
         switch error.status {
         case 401, 403:
             credentials = .missing
+            if step == .connect {
+                // An upgrade refusal carries no server time, so a skewed clock could never be
+                // learned from it; asking for the endpoint again over REST both re-validates a
+                // cached endpoint and brings the server's Date / "Signature expired" reply.
+                endpoints = nil
+            }
         case 404 where step == .describe && !configuration.createChannelIfMissing:
             // Nothing here can make the channel appear; someone else has to create it.
             return backOff(step, now: now)

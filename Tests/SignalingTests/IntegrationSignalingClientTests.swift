@@ -94,6 +94,36 @@ import Testing
         #expect(harness.recorder.events.contains { if case .clockOffsetChanged = $0 { true } else { false } })
     }
 
+    /// (e, warm cache) A restart with a warm endpoint cache skips describe and GetEndpoint; the
+    /// skew is then learned from GetIceServerConfig, the REST call still made before the socket
+    /// opens. (A refused upgrade with no REST call left to learn from is covered by
+    /// SignalingConnectionTests.refusedUpgradeRefetchesTheEndpointSoTheClockCanBeLearned.)
+    @Test func clockSkewIsCorrectedWithAWarmEndpointCache() throws {
+        let credentials = EmulatorCredentials.random()
+        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
+        defer { emulator.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-warm-skew-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cachePath = directory.appendingPathComponent("endpoints.json").path
+
+        let first = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws), cachePath: cachePath)
+        first.start()
+        #expect(first.waitConnected(), "\(first.log.text)")
+        first.stop()
+        #expect(FileManager.default.fileExists(atPath: cachePath), "the first run should have written the cache")
+
+        #expect(try emulator.admin("POST", "/clock", ["offsetSeconds": 900]).status == 200)
+        let second = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws), cachePath: cachePath)
+        defer { second.stop() }
+        second.start()
+        #expect(second.waitConnected(), "\(second.log.text)")
+        let offset = second.snapshot.clockOffset.components.seconds
+        #expect((895...905).contains(offset), "learned \(offset) s")
+        #expect(second.log.contains("endpoint cache"), "the second run should have started from the cache")
+        #expect(second.log.contains("NTP"))
+    }
+
     /// (f) Credentials the service refuses (403) are replaced by fresh ones and the call is
     /// retried; a channel that disappears (404) is described (and here re-created) again.
     @Test func refusedCredentialsAreRefreshedAndAMissingChannelIsDescribedAgain() throws {

@@ -177,14 +177,18 @@ import WireKit
         #expect(h.isConnected)
     }
 
-    @Test func upgradeRejectionsFollowTheRestRules() {
+    @Test func upgradeRejectionsFollowTheRestRules() throws {
         var h = H()
         h.start()
-        var socket = h.reachSocket()!
+        let first = h.reachSocket()
+        var socket = try #require(first)
         h.input(.webSocketFailed(socket, .http(403, "AccessDeniedException")))
         #expect(h.chainCall?.request == .credentials)
         h.succeedChain()
-        socket = h.openingSocket!
+        // The endpoint is asked for again (see refusedUpgradeRefetchesTheEndpointSoTheClockCanBeLearned).
+        #expect(h.chainCall?.request == .getSignalingChannelEndpoint(channelARN: H.arn))
+        h.succeedChain()
+        socket = try #require(h.openingSocket)
         h.input(.webSocketFailed(socket, .http(404, "ResourceNotFoundException")))
         guard case .backingOff = h.machine.state else {
             Issue.record("second failure in a row should wait, got \(h.machine.state)")
@@ -192,6 +196,30 @@ import WireKit
         }
         h.advance(to: h.machine.pollTimeout()!)
         #expect(h.chainCall?.request == .describeChannel(name: "cam"))
+    }
+
+    /// With a warm endpoint cache the first REST calls are skipped, so a skewed clock first shows
+    /// up as a refused upgrade, which says nothing about the server's time. The retry must go
+    /// through GetSignalingChannelEndpoint, whose reply does, and then connect with the offset.
+    @Test func refusedUpgradeRefetchesTheEndpointSoTheClockCanBeLearned() throws {
+        var h = H()
+        h.start()
+        let reached = h.reachSocket()
+        let socket = try #require(reached)
+        h.input(.webSocketFailed(socket, .http(403, "AccessDeniedException")))
+        #expect(h.chainCall?.request == .credentials)
+        h.succeedChain()
+        let endpointCall = try #require(h.chainCall)
+        #expect(endpointCall.request == .getSignalingChannelEndpoint(channelARN: H.arn))
+        var skewed = KVSAPIError.http(403, "InvalidSignatureException")
+        skewed.serverClockOffset = .seconds(900)
+        h.input(.callFailed(endpointCall.id, skewed))
+        #expect(h.machine.clockOffset == .seconds(900))
+        let reachedAgain = h.reachSocket()
+        let next = try #require(reachedAgain)
+        #expect(h.recent.contains { if case .openWebSocket(next, _, _, .seconds(900)) = $0 { true } else { false } })
+        h.input(.webSocketOpened(next))
+        #expect(h.isConnected)
     }
 
     @Test func upgradeTimeoutClosesTheSocketAndRetries() throws {
