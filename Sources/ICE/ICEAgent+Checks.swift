@@ -107,6 +107,9 @@ extension ICEAgent {
     /// controlled). A controlled agent moves to a later nominated pair only if it has higher
     /// priority (peers that nominate more than one pair).
     mutating func nominate(pairIndex index: Int, now: Instant) {
+        // A failed checklist stays failed until an ICE restart (RFC 8445 §6.1.2.1, §9): a late
+        // nomination must not hand the owner a selected pair while the state says failed.
+        guard failureReason == nil else { return }
         pairs[index].isNominated = true
         guard pairs[index].isValid else { return }
         if let current = selectedPairID, let currentIndex = pairIndex(id: current),

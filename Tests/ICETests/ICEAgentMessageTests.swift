@@ -437,6 +437,32 @@ import WireKit
         #expect(drain(&a).events.last == .connectionStateChanged(.failed))
     }
 
+    /// Seen against a CPU-starved aiortc: the peer's USE-CANDIDATE arrived after our nomination
+    /// timeout. The agent stays failed and selects nothing (recovery is an ICE restart).
+    @Test func lateNominationAfterFailureSelectsNothing() throws {
+        var a = agent(.controlled)
+        _ = drain(&a)
+        a.handleDatagram(try request(), from: peer, to: host, now: .zero)
+        a.handleTimeout(now: .zero)
+        let check = try STUNMessage(decoding: try #require(drain(&a).transmits.last).payload)
+        let response = try check.successResponse(attributes: [.xorMappedAddress(host)])
+            .encode(integrity: .shortTerm(password: remote.pwd), fingerprint: true)
+        a.handleDatagram(response, from: peer, to: host, now: Instant.zero + .milliseconds(20))
+        var now = Instant.zero
+        while let next = a.pollTimeout(), a.connectionState != .failed {
+            now = next
+            a.handleTimeout(now: now)
+        }
+        #expect(a.connectionState == .failed)
+        _ = drain(&a)
+        a.handleDatagram(try request(extra: [.iceControlling(1), .useCandidate]), from: peer, to: host, now: now)
+        a.handleTimeout(now: now)
+        let after = drain(&a)
+        #expect(a.selectedPair == nil)
+        #expect(!after.events.contains { if case .selectedPairChanged = $0 { true } else { false } })
+        #expect(a.connectionState == .failed)
+    }
+
     @Test func closeStopsEverything() throws {
         var a = agent()
         a.addRemoteCandidate(try CandidateAttribute(parsing: "candidate:9 1 udp 2130706431 192.168.1.20 5000 typ host"),

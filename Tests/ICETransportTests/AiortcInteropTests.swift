@@ -23,6 +23,10 @@ extension ICETransportSuites {
 
         static var configuration: ICETransportConfiguration {
             var ice = ICEConfiguration()
+            // Interop, not timing: a CPU-starved Python peer (CI builds in parallel on 2 cores) can
+            // take seconds to answer, which must not fail the agent's 12 s default timeouts here.
+            ice.connectivityCheckTimeout = .seconds(60)
+            ice.nominationTimeout = .seconds(60)
             ice.includeLoopback = true
             return ICETransportConfiguration(ice: ice, localAddresses: [IPAddress("127.0.0.1")!])
         }
@@ -56,7 +60,7 @@ extension ICETransportSuites {
                 offer: offer, credentials: try #require(await rig.credentials(id)), candidates: await rig.candidates(id))
             try peer.writeJSON(["type": "answer", "sdp": answer.serialized()])
 
-            let state = peer.readJSON(timeout: .seconds(10)) { object in
+            let state = peer.readJSON(timeout: .seconds(60)) { object in
                 guard object["event"] as? String == "iceConnectionState" else { return object["event"] as? String == "done" }
                 return ["completed", "connected", "failed"].contains(object["state"] as? String ?? "")
             }
@@ -67,7 +71,7 @@ extension ICETransportSuites {
                 print("trace: aiortc \(state ?? [:]) at +\(peerT / 1e6) ms")
                 for entry in log { print("trace: +\(milliseconds(entry.time - offerReceived)) ms \(entry.kind)") }
             }
-            let connected = await rig.wait(id, timeout: .seconds(5)) { $0.selectedPair != nil && $0.states.contains(.connected) }
+            let connected = await rig.wait(id, timeout: .seconds(30)) { $0.selectedPair != nil && $0.states.contains(.connected) }
             let log = await rig.log(id)
             let ours = log.time { $0 == .connectionStateChanged(.connected) }.map { $0 - offerReceived }
             #expect(connected, "our side did not connect: \(log.events)")

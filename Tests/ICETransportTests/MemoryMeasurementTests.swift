@@ -7,8 +7,9 @@ import Testing
 import WireKit
 
 extension ICETransportSuites {
-    /// Heap per ICE session with 10 remote candidates (a number for the note, printed;
-    /// the assertions only bound it loosely so the test shows real allocation happened).
+    /// Heap per ICE session with 10 remote candidates: a number for the notes, printed. glibc's
+    /// counters are process-wide and other suites allocate concurrently, so the value is not
+    /// asserted; the assertions check that the sessions really formed their pairs.
     @Suite struct MemoryMeasurementTests {
         /// glibc's `mallinfo2()` (malloc.h is not in Swift's Glibc module): bytes in use in the
         /// arenas (`uordblks`) plus mmapped blocks (`hblkhd`). It returns a 10 × size_t struct; the
@@ -50,7 +51,6 @@ extension ICETransportSuites {
             }
             let perAgent = (Self.heapInUse() - before) / count
             #expect(agents.allSatisfy { $0.pairs.count == 10 })
-            #expect(perAgent > 1000 && perAgent < 200_000)
             print("heap per ICE agent with 10 remote candidates (sans-IO, pairs formed, first check sent): \(perAgent) bytes")
         }
 
@@ -63,9 +63,9 @@ extension ICETransportSuites {
                 var ice = ICEConfiguration()
                 ice.includeLoopback = true
                 let configuration = ICETransportConfiguration(ice: ice, localAddresses: [IPAddress("127.0.0.1")!])
-                let perTransport = try await rig.heapPerSession(
+                let (perTransport, pairs) = try await rig.heapPerSession(
                     count: count, configuration: configuration, remote: Self.remote, candidates: Self.remoteCandidates)
-                #expect(perTransport > 1000 && perTransport < 1_000_000)
+                #expect(pairs == Array(repeating: 10, count: count), "every transport pairs its host with the 10 remotes")
                 print("heap per ICETransport with 10 remote candidates (one host socket): \(perTransport) bytes")
                 await rig.closeAll()
             }
@@ -78,13 +78,16 @@ extension TransportRig {
     /// measured on the loop thread with nothing else running there.
     func heapPerSession(
         count: Int, configuration: ICETransportConfiguration, remote: ICECredentials, candidates: [CandidateAttribute]
-    ) throws(ICETransportError) -> Int {
+    ) throws(ICETransportError) -> (perSession: Int, pairsPerSession: [Int]) {
         let before = ICETransportSuites.MemoryMeasurementTests.heapInUse()
+        var ids: [Int] = []
         for _ in 0..<count {
             let id = make(role: .controlled, configuration: configuration)
             try start(id)
             setRemote(id, credentials: remote, candidates: candidates, endOfCandidates: true)
+            ids.append(id)
         }
-        return (ICETransportSuites.MemoryMeasurementTests.heapInUse() - before) / count
+        let perSession = (ICETransportSuites.MemoryMeasurementTests.heapInUse() - before) / count
+        return (perSession, ids.map { pairCount($0) })
     }
 }

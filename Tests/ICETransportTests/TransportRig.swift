@@ -101,6 +101,7 @@ actor TransportRig {
     func loopResources() -> [Int] { [loop.registrationCount, loop.pendingTimerCount] }
     func connectionState(_ id: Int) -> ICEConnectionState? { transports[id]?.connectionState }
     func credentials(_ id: Int) -> ICECredentials? { transports[id]?.localCredentials }
+    func pairCount(_ id: Int) -> Int { transports[id]?.agent.pairs.count ?? 0 }
     func candidates(_ id: Int) -> [CandidateAttribute] { transports[id]?.localCandidateAttributes ?? [] }
     func agent(_ id: Int) -> ICEAgent? { transports[id]?.agent }
     func statistics(_ id: Int) -> ICETransportStatistics? { transports[id]?.statistics }
