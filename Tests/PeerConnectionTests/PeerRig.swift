@@ -73,6 +73,9 @@ actor PeerRig {
     private var nextID = 0
     private var capturing: Set<Int> = []
     private var throughput: [Int: ThroughputJob] = [:]
+    /// Connections whose data-channel messages are only counted, not logged (bulk transfers).
+    private var countOnly: Set<Int> = []
+    private var countedBytes: [Int: Int] = [:]
 
     private struct Waiter {
         var connection: Int
@@ -230,7 +233,25 @@ actor PeerRig {
         }
     }
 
+    /// From now on, messages arriving at `id` are counted (``countedBytes(_:)``) instead of logged.
+    func countMessagesOnly(_ id: Int) { countOnly.insert(id) }
+    func countedBytes(_ id: Int) -> Int { countedBytes[id] ?? 0 }
+
+    /// Waits until `id` has counted `total` message bytes; returns when (loop clock), or nil on timeout.
+    func waitForCountedBytes(_ id: Int, total: Int, timeout: Duration) async -> Instant? {
+        let deadline = loop.now + timeout
+        while loop.now < deadline {
+            if countedBytes(id) >= total { return loop.now }
+            _ = await wait(id, timeout: .milliseconds(5)) { _ in false }
+        }
+        return nil
+    }
+
     private func record(_ id: Int, _ kind: PeerEntry.Kind) {
+        if countOnly.contains(id), case .event(.dataChannelMessage(_, let data, _)) = kind {
+            countedBytes[id, default: 0] += data.count
+            return
+        }
         if case .event(let event) = kind, let peer = links[id] { forward(event, to: peer) }
         logs[id, default: []].append(PeerEntry(time: loop.now, kind: kind))
         guard waiters.contains(where: { $0.connection == id }) else { return }
