@@ -300,3 +300,12 @@ extension [PeerEntry] {
 
 /// Suites here run one after another: they start peers and measure latency and memory.
 @Suite(.serialized) struct PeerConnectionSuites {}
+
+/// One certificate for tests that do not care whose it is.
+enum DTLSCertificateCache {
+    static let certificate: Result<DTLSCertificate, CertificateError> = Result { () throws(CertificateError) in
+        try DTLSCertificate.generate()
+    }
+
+    static func shared() throws(CertificateError) -> DTLSCertificate { try certificate.get() }
+}
