@@ -101,22 +101,32 @@ extension PeerConnection {
         deliverEvents()
     }
 
+    /// One round: until neither DTLS nor SCTP produces anything (reading events can make
+    /// usrsctp emit SACKs, and SCTP packets become DTLS records), then the datagrams leave.
     private func pumpOnce() {
         guard let dtls else { return }
-        while let datagram = dtls.pollTransmit() { sendDatagram(datagram) }
-        while let event = dtls.pollEvent() { handleDTLSEvent(event) }
-        guard let sctp else { return }
-        var sent = false
-        while let packet = sctp.pollTransmit() {
-            sent = true
-            do throws(DTLSError) {
-                try dtls.send(applicationData: packet)
-            } catch {
-                counters.sctpPacketsDropped &+= 1
+        var progress = true
+        while progress {
+            progress = false
+            while let datagram = dtls.pollTransmit() { sendDatagram(datagram) }
+            while let event = dtls.pollEvent() {
+                progress = true
+                handleDTLSEvent(event)
+            }
+            guard let sctp else { continue }
+            while let packet = sctp.pollTransmit() {
+                progress = true
+                do throws(DTLSError) {
+                    try dtls.send(applicationData: packet)
+                } catch {
+                    counters.sctpPacketsDropped &+= 1
+                }
+            }
+            while let event = sctp.pollEvent() {
+                progress = true
+                handleSCTPEvent(event)
             }
         }
-        while let event = sctp.pollEvent() { handleSCTPEvent(event) }
-        if sent { while let datagram = dtls.pollTransmit() { sendDatagram(datagram) } }
     }
 
     private func handleDTLSEvent(_ event: DTLSEvent) {

@@ -125,6 +125,9 @@ public final class PeerConnection {
     }
 
     deinit {
+        // Timer handlers hold the connection weakly, so a timer left behind (a connection
+        // dropped off the loop thread, where the loop cannot be touched) only finds nil.
+        guard loop.isOnLoopThread else { return }
         if let dtlsTimer { loop.cancel(dtlsTimer) }
         if let sctpTicker { loop.cancel(sctpTicker) }
     }

@@ -55,10 +55,9 @@ extension PeerConnectionSuites {
         }
 
         @Test func hundredMessagesEachWayAndAChannelWeOpen() async throws {
-            let viewer = try ViewerProcess(arguments: ["--messages", "100", "--video"])
+            let viewer = try ViewerProcess(arguments: ["--messages", "100", "--video", "--sctp-log"])
             defer { viewer.stop() }
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let (id, _) = try await Self.answer(viewer, rig: rig)
                 let answer = try #require(await rig.localDescription(id))
                 #expect(answer.media.map(\.mid) == ["0", "1"])
@@ -69,7 +68,7 @@ extension PeerConnectionSuites {
 
                 let opened = await rig.wait(id, timeout: .seconds(10)) { !$0.openedChannels.isEmpty }
                 let failure = await rig.failure(id)
-                #expect(opened, "no channel opened; failure: \(String(describing: failure)); aiortc stderr:\n\(viewer.stderrText.suffix(3000))")
+                #expect(opened, "no channel opened; failure: \(String(describing: failure)); aiortc stderr:\n\(viewer.stderrText.suffix(6000))")
                 let channel = try #require(await rig.log(id).openedChannels.first)
                 #expect(channel.parameters.label == "viewer")
                 #expect(channel.origin == .remote)
@@ -89,13 +88,21 @@ extension PeerConnectionSuites {
                     let message = masterMessage(i)
                     try await rig.send(id, message.data, on: channel.streamID, isBinary: message.isBinary)
                 }
-                let report = try #require(viewer.event("received", timeout: .seconds(10)), "aiortc stderr:\n\(viewer.stderrText.suffix(3000))")
+                let report = try #require(viewer.event("received", timeout: .seconds(10)), "aiortc stderr:\n\(viewer.stderrText.suffix(6000))")
                 #expect(report["count"] as? Int == 100)
                 #expect(report["ok"] as? Bool == true, "aiortc found: \(report["errors"] ?? "")")
 
                 // A channel opened by us: aiortc announces it and echoes what we send.
                 let ours = try await rig.open(id, DataChannelParameters(label: "master-opened", protocolName: "kvs-test"))
-                let remote = try #require(viewer.event("remoteChannel", timeout: .seconds(5)))
+                let opening = monotonicNow()
+                let announced = viewer.event("remoteChannel", timeout: .seconds(15))
+                let announcing = monotonicNow() - opening
+                if announcing > .seconds(2) { print("slow: aiortc announced our channel after \(milliseconds(announcing)) ms") }
+                let sctp = await rig.sctpStatistics(id)
+                let channels = await rig.dataChannels(id)
+                let remote = try #require(
+                    announced,
+                    "aiortc did not see our channel \(ours); channels \(channels); SCTP \(String(describing: sctp)); aiortc stderr:\n\(viewer.stderrText.suffix(6000))")
                 #expect(remote["label"] as? String == "master-opened")
                 #expect(remote["protocol"] as? String == "kvs-test")
                 #expect(await rig.wait(id, timeout: .seconds(5)) { $0.openedChannels.contains { $0.streamID == ours } })
@@ -122,8 +129,7 @@ extension PeerConnectionSuites {
         @Test func alteredOfferFingerprintFailsOurSide() async throws {
             let viewer = try ViewerProcess(arguments: ["--connect-only", "--timeout", "8"])
             defer { viewer.stop() }
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let (id, _) = try await Self.answer(viewer, rig: rig) { offer in
                     for index in offer.media.indices {
                         var media = offer.media[index]
@@ -153,8 +159,7 @@ extension PeerConnectionSuites {
             let runs = 20
             let viewer = try ViewerProcess(arguments: ["--runs", String(runs), "--connect-only"])
             defer { viewer.stop() }
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 var iceTimes: [Duration] = []
                 var dtlsTimes: [Duration] = []
                 var openTimes: [Duration] = []

@@ -67,8 +67,7 @@ struct BackToBack {
 extension PeerConnectionSuites {
     @Suite struct BackToBackTests {
         @Test func answerIsBundledWithOurTransportAttributes() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let pair = try await BackToBack.connect(rig: rig)
                 let offer = try #require(await rig.localDescription(pair.offerer))
                 let answer = try #require(await rig.localDescription(pair.answerer))
@@ -96,8 +95,7 @@ extension PeerConnectionSuites {
         }
 
         @Test func dataChannelsSRTPAndStatistics() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let pair = try await BackToBack.connect(rig: rig)
                 let (a, b) = (pair.offerer, pair.answerer)
                 let connected = await pair.waitConnected()
@@ -190,8 +188,7 @@ extension PeerConnectionSuites {
         }
 
         @Test func wrongFingerprintFailsTheConnection() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let pair = try await BackToBack.connect(rig: rig) { offer in
                     for index in offer.media.indices {
                         var media = offer.media[index]

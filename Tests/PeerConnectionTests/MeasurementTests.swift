@@ -48,8 +48,7 @@ extension PeerConnectionSuites {
         }
 
         @Test func residentMemoryPerPeerConnection() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 // Warm-up: library initialization (usrsctp, OpenSSL, libsrtp) is not per connection.
                 let (warm, _) = try await Self.connectedPair(rig: rig)
                 await rig.drop(warm.offerer)
@@ -76,8 +75,7 @@ extension PeerConnectionSuites {
         }
 
         @Test func dataChannelThroughputBetweenTwoOfOurs() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let (pair, channel) = try await Self.connectedPair(rig: rig)
                 await rig.countMessagesOnly(pair.answerer)
                 let total = 64 << 20

@@ -34,6 +34,22 @@ func withLoop<R>(_ body: (EventLoop) async throws -> R) async throws -> R {
     return try await body(loop)
 }
 
+/// A fresh loop and rig for `body`; every connection is closed on the loop afterwards, also
+/// when `body` throws (a connection must not be released off its loop).
+func withRig<R>(_ body: (PeerRig) async throws -> R) async throws -> R {
+    try await withLoop { loop in
+        let rig = PeerRig(loop: loop)
+        do {
+            let result = try await body(rig)
+            await rig.closeAll()
+            return result
+        } catch {
+            await rig.closeAll()
+            throw error
+        }
+    }
+}
+
 /// Loopback-only ICE.
 func loopbackConfiguration(certificate: DTLSCertificate, trickle: Bool = true, video: Bool = true) throws
     -> PeerConnectionConfiguration
@@ -167,6 +183,8 @@ actor PeerRig {
     func localDescription(_ id: Int) -> SessionDescription? { connections[id]?.localDescription }
     func selectedPair(_ id: Int) -> ICESelectedPair? { connections[id]?.selectedPair }
     func loopResources() -> [Int] { [loop.registrationCount, loop.pendingTimerCount] }
+    func sctpStatistics(_ id: Int) -> SCTPStatistics? { connections[id]?.sctpStatistics }
+    func dataChannels(_ id: Int) -> [DataChannelInfo] { connections[id]?.dataChannels ?? [] }
 
     func open(_ id: Int, _ parameters: DataChannelParameters) throws(PeerConnectionError) -> UInt16 {
         guard let connection = connections[id] else { throw .closed }

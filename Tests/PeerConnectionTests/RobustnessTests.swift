@@ -9,8 +9,7 @@ extension PeerConnectionSuites {
         /// Junk on the selected pair in every RFC 7983 range is dropped and counted; the connection
         /// stays up and keeps carrying data.
         @Test func garbageOnThePairIsCountedAndHarmless() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let (pair, channel) = try await MeasurementTests.connectedPair(rig: rig)
                 let (a, b) = (pair.offerer, pair.answerer)
                 let junk: [[UInt8]] = [
@@ -39,8 +38,7 @@ extension PeerConnectionSuites {
 
         /// Closing releases every socket and timer of the loop.
         @Test func closeReleasesLoopResources() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let before = await rig.loopResources()
                 let (pair, _) = try await MeasurementTests.connectedPair(rig: rig)
                 #expect(await rig.loopResources()[0] > before[0])
@@ -55,8 +53,7 @@ extension PeerConnectionSuites {
 
         /// An offer without fingerprints or ICE credentials is refused at once, with a typed error.
         @Test func unusableOffersAreRefused() async throws {
-            try await withLoop { loop in
-                let rig = PeerRig(loop: loop)
+            try await withRig { rig in
                 let offerer = await rig.makeOfferer(try loopbackConfiguration(certificate: try DTLSCertificateCache.shared()))
                 try await rig.start(offerer)
                 let offer = try #require(await rig.localDescription(offerer))

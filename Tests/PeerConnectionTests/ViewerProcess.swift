@@ -44,7 +44,10 @@ final class ViewerProcess {
     var pid: pid_t { process.processIdentifier }
 
     var stderrText: String {
-        (try? String(contentsOf: directory.appendingPathComponent("stderr.log"), encoding: .utf8)) ?? ""
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("stderr.log").path) else {
+            return ""
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     func stop() {

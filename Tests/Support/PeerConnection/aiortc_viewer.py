@@ -141,7 +141,13 @@ async def main():
     parser.add_argument("--video", action="store_true")
     parser.add_argument("--connect-only", action="store_true")
     parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--sctp-log", action="store_true", help="aiortc's SCTP debug log on stderr")
     args = parser.parse_args()
+    if args.sctp_log:
+        import logging
+
+        logging.basicConfig(stream=sys.stderr, format="%(relativeCreated)d %(message)s")
+        logging.getLogger("aiortc.rtcsctptransport").setLevel(logging.DEBUG)
     for run in range(args.runs):
         await run_once(run, args)
 
