@@ -48,12 +48,24 @@ public enum JSEPAnswer {
         }
     }
 
+    /// Sections outside the offer's first BUNDLE group are rejected (we run one transport,
+    /// RFC 9143 §7.3.3); without BUNDLE only the first usable section is accepted.
     public static func make(offer: SessionDescription, local: Local) -> SessionDescription {
         var answer = SessionDescription(origin: Origin(sessionID: String(local.sessionID & 0x3FFF_FFFF_FFFF_FFFF)))
-        var sections = offer.media.map { section(answering: $0, in: offer) }
+        let bundle = offer.bundleGroups.first
+        var sections: [MediaDescription] = []
+        for offered in offer.media {
+            let inTransport: Bool
+            if let bundle {
+                inTransport = offered.mid.map { bundle.mids.contains($0) } ?? false
+            } else {
+                inTransport = !sections.contains { $0.port != 0 }
+            }
+            sections.append(inTransport ? section(answering: offered, in: offer) : rejected(offered))
+        }
         let accepted = sections.indices.filter { sections[$0].port != 0 }
         let mids = accepted.compactMap { sections[$0].mid }
-        if !mids.isEmpty { answer.groups = [GroupAttribute(semantics: GroupAttribute.bundle, mids: mids)] }
+        if bundle != nil, !mids.isEmpty { answer.groups = [GroupAttribute(semantics: GroupAttribute.bundle, mids: mids)] }
         answer.msidSemantic = MSIDSemantic()
         let defaultCandidate = local.candidates.first
         for (position, index) in accepted.enumerated() {

@@ -101,30 +101,31 @@ extension PeerConnection {
         deliverEvents()
     }
 
-    /// One round: until neither DTLS nor SCTP produces anything (reading events can make
-    /// usrsctp emit SACKs, and SCTP packets become DTLS records), then the datagrams leave.
+    /// One round: DTLS output and events, then SCTP packets into DTLS records and SCTP events.
+    /// Reading events lets usrsctp emit more (SACKs, window updates), so packets are polled
+    /// again after any event; then every record leaves.
     private func pumpOnce() {
         guard let dtls else { return }
-        var progress = true
-        while progress {
-            progress = false
-            while let datagram = dtls.pollTransmit() { sendDatagram(datagram) }
-            while let event = dtls.pollEvent() {
-                progress = true
-                handleDTLSEvent(event)
-            }
-            guard let sctp else { continue }
-            while let packet = sctp.pollTransmit() {
-                progress = true
-                do throws(DTLSError) {
-                    try dtls.send(applicationData: packet)
-                } catch {
-                    counters.sctpPacketsDropped &+= 1
-                }
-            }
+        while let datagram = dtls.pollTransmit() { sendDatagram(datagram) }
+        while let event = dtls.pollEvent() { handleDTLSEvent(event) }
+        if let sctp {
+            sendSCTPPackets(sctp, over: dtls)
+            var hadEvents = false
             while let event = sctp.pollEvent() {
-                progress = true
+                hadEvents = true
                 handleSCTPEvent(event)
+            }
+            if hadEvents { sendSCTPPackets(sctp, over: dtls) }
+        }
+        while let datagram = dtls.pollTransmit() { sendDatagram(datagram) }
+    }
+
+    private func sendSCTPPackets(_ sctp: SCTPAssociation, over dtls: DTLSEndpoint) {
+        while let packet = sctp.pollTransmit() {
+            do throws(DTLSError) {
+                try dtls.send(applicationData: packet)
+            } catch {
+                counters.sctpPacketsDropped &+= 1
             }
         }
     }

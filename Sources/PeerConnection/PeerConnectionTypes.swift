@@ -51,6 +51,8 @@ public enum PeerConnectionFailure: Error, Sendable, Equatable, CustomStringConve
 
 /// Why a remote description cannot be used or a command was refused.
 public enum PeerConnectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The description breaks a rule we rely on (e.g. two sections with one mid, RFC 8843 §7.2).
+    case invalidDescription(String)
     /// No media section to bundle on (RFC 9143 §7.3.1), or every section is rejected.
     case noUsableMedia
     /// The transport section carries no `a=ice-ufrag`/`a=ice-pwd` (RFC 8839 §5.4).
@@ -75,6 +77,7 @@ public enum PeerConnectionError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String {
         switch self {
+        case .invalidDescription(let reason): "invalid description: \(reason)"
         case .noUsableMedia: "no usable media section"
         case .missingICECredentials: "missing a=ice-ufrag/a=ice-pwd"
         case .noUsableFingerprint: "no a=fingerprint with sha-256, sha-384 or sha-512"

@@ -24,6 +24,8 @@ public struct RemoteTransportParameters: Sendable, Equatable {
     public var transportMID: String?
 
     public init(_ description: SessionDescription) throws(PeerConnectionError) {
+        let mids = description.media.compactMap(\.mid)
+        guard Set(mids).count == mids.count else { throw .invalidDescription("a mid appears in two media sections") }
         let usable = description.media.filter { $0.port != 0 || $0.bundleOnly }
         let tagged = description.bundleGroups.first?.mids.first.flatMap { description.media(withMID: $0) }
         guard let transport = tagged ?? usable.first else { throw .noUsableMedia }
