@@ -130,8 +130,8 @@ public struct PeerConnectionConfiguration: Sendable {
     public var replayWindow: Int
     /// Whether an offer we build announces `a=ice-options:trickle` (RFC 8840 §4.1.1).
     public var offerTrickle: Bool
-    /// `a=` media sections the offer builder adds besides the data channel, for tests of SRTP:
-    /// one `video` section with VP8/H.264 when true.
+    /// Whether an offer we build has a video section (VP8 and H.264, sendrecv) before the data
+    /// channel section.
     public var offerVideo: Bool
     /// The DTLS handshake timeout (RFC 6347 §4.2.4.1 retransmissions run inside it).
     public var dtlsHandshakeTimeout: Duration

@@ -38,17 +38,23 @@ struct BackToBack {
 
     /// Connects them with trickle ICE; `tamper` may alter the offer before the answerer sees it.
     static func connect(
-        rig: PeerRig, trickle: Bool = true, video: Bool = true,
+        rig: PeerRig, trickle: Bool = true, video: Bool = true, contexts: (DTLSContext, DTLSContext)? = nil,
         tamper: (inout SessionDescription) -> Void = { _ in }
     ) async throws -> BackToBack {
-        let offerer = await rig.makeOfferer(try loopbackConfiguration(certificate: try DTLSCertificate.generate(), trickle: trickle, video: video))
+        var offererConfiguration = try loopbackConfiguration(certificate: try DTLSCertificate.generate(), trickle: trickle, video: video)
+        var answererConfiguration = try loopbackConfiguration(certificate: try DTLSCertificate.generate())
+        if let contexts {
+            offererConfiguration.dtlsContext = contexts.0
+            answererConfiguration.dtlsContext = contexts.1
+        }
+        let offerer = await rig.makeOfferer(offererConfiguration)
         try await rig.start(offerer)
         #expect(await rig.wait(offerer, timeout: .seconds(5)) { $0.localDescription != nil })
         var offer = try #require(await rig.log(offerer).localDescription)
         // What goes over signaling is text.
         offer = try SessionDescription(parsing: offer.serialized())
         tamper(&offer)
-        let answerer = try await rig.makeAnswerer(offer: offer, try loopbackConfiguration(certificate: try DTLSCertificate.generate()))
+        let answerer = try await rig.makeAnswerer(offer: offer, answererConfiguration)
         try await rig.start(answerer)
         #expect(await rig.wait(answerer, timeout: .seconds(5)) { $0.localDescription != nil })
         let answer = try SessionDescription(parsing: try #require(await rig.log(answerer).localDescription).serialized())

@@ -34,8 +34,8 @@ extension PeerConnectionSuites {
     /// Numbers for the note, printed; the assertions check the work really happened.
     @Suite struct MeasurementTests {
         /// Connects a pair with a channel open and one message each way; returns the pair and the channel.
-        static func connectedPair(rig: PeerRig) async throws -> (BackToBack, UInt16) {
-            let pair = try await BackToBack.connect(rig: rig, video: false)
+        static func connectedPair(rig: PeerRig, contexts: (DTLSContext, DTLSContext)? = nil) async throws -> (BackToBack, UInt16) {
+            let pair = try await BackToBack.connect(rig: rig, video: false, contexts: contexts)
             #expect(await pair.waitConnected())
             #expect(await rig.wait(pair.offerer, timeout: .seconds(5)) { $0.events.contains(.dataChannelTransportReady) })
             let channel = try await rig.open(pair.offerer, DataChannelParameters(label: "m"))
@@ -50,20 +50,24 @@ extension PeerConnectionSuites {
         @Test func residentMemoryPerPeerConnection() async throws {
             try await withRig { rig in
                 // Warm-up: library initialization (usrsctp, OpenSSL, libsrtp) is not per connection.
-                let (warm, _) = try await Self.connectedPair(rig: rig)
+                // Like the daemon, every connection of a side shares one certificate and context.
+                let contexts = (
+                    try DTLSContext(certificate: try DTLSCertificate.generate()),
+                    try DTLSContext(certificate: try DTLSCertificate.generate()))
+                let (warm, _) = try await Self.connectedPair(rig: rig, contexts: contexts)
                 await rig.drop(warm.offerer)
                 await rig.drop(warm.answerer)
                 let pairs = 20
                 let heapBefore = mallocInUse()
                 let rssBefore = residentBytes()
                 var ids: [BackToBack] = []
-                for _ in 0..<pairs { ids.append(try await Self.connectedPair(rig: rig).0) }
+                for _ in 0..<pairs { ids.append(try await Self.connectedPair(rig: rig, contexts: contexts).0) }
                 let heapAfter = mallocInUse()
                 let rssAfter = residentBytes()
                 let connections = 2 * pairs
                 let heapPer = (heapAfter - heapBefore) / connections
                 let rssPer = (rssAfter - rssBefore) / connections
-                print("measure: per PeerConnection (connected, ICE+DTLS+SRTP+SCTP with one open channel), "
+                print("measure: per PeerConnection (connected, ICE+DTLS+SRTP+SCTP with one open channel, shared DTLS context), "
                     + "\(connections) connections: heap (mallinfo2) \(heapPer / 1024) KiB, RSS \(rssPer / 1024) KiB")
                 #expect(heapPer > 10_000)
                 for pair in ids {
