@@ -39,10 +39,13 @@ struct BackToBack {
     /// Connects them with trickle ICE; `tamper` may alter the offer before the answerer sees it.
     static func connect(
         rig: PeerRig, trickle: Bool = true, video: Bool = true, contexts: (DTLSContext, DTLSContext)? = nil,
+        ice: (inout ICEConfiguration) -> Void = { _ in },
         tamper: (inout SessionDescription) -> Void = { _ in }
     ) async throws -> BackToBack {
         var offererConfiguration = try loopbackConfiguration(certificate: try DTLSCertificate.generate(), trickle: trickle, video: video)
         var answererConfiguration = try loopbackConfiguration(certificate: try DTLSCertificate.generate())
+        ice(&offererConfiguration.transport.ice)
+        ice(&answererConfiguration.transport.ice)
         if let contexts {
             offererConfiguration.dtlsContext = contexts.0
             answererConfiguration.dtlsContext = contexts.1
@@ -193,9 +196,30 @@ extension PeerConnectionSuites {
             }
         }
 
+        /// A peer that vanishes (no close_notify) takes us through `disconnected` to `failed`
+        /// as consent expires (RFC 7675 §5.1), with short consent timers.
+        @Test func vanishedPeerGoesDisconnectedThenFailed() async throws {
+            try await withRig { rig in
+                let pair = try await BackToBack.connect(rig: rig, video: false) { ice in
+                    ice.consentInterval = .milliseconds(200)
+                    ice.disconnectedTimeout = .milliseconds(800)
+                    ice.consentTimeout = .seconds(2)
+                }
+                #expect(await pair.waitConnected())
+                await rig.silence(pair.offerer)
+                let failed = await rig.wait(pair.answerer, timeout: .seconds(10)) { $0.states.last == .failed }
+                let states = await rig.log(pair.answerer).states
+                #expect(failed, "states: \(states)")
+                #expect(Array(states.suffix(3)) == [.connected, .disconnected, .failed])
+                let failure = try #require(await rig.failure(pair.answerer))
+                #expect(failure.description.hasPrefix("ICE failed"))
+                #expect(await rig.statistics(pair.answerer)?.transport.dtlsState == "connected")
+            }
+        }
+
         @Test func wrongFingerprintFailsTheConnection() async throws {
             try await withRig { rig in
-                let pair = try await BackToBack.connect(rig: rig) { offer in
+                let pair = try await BackToBack.connect(rig: rig, tamper: { offer in
                     for index in offer.media.indices {
                         var media = offer.media[index]
                         var fingerprints = media.fingerprints
@@ -203,7 +227,7 @@ extension PeerConnectionSuites {
                         media.fingerprints = fingerprints
                         offer.media[index] = media
                     }
-                }
+                })
                 let failed = await rig.wait(pair.answerer, timeout: .seconds(10)) { $0.states.contains(.failed) }
                 let states = await rig.log(pair.answerer).states
                 #expect(failed, "states: \(states)")

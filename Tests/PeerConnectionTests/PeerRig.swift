@@ -164,6 +164,9 @@ actor PeerRig {
         try connections[id]?.setRemoteAnswer(answer)
     }
     func close(_ id: Int) { connections[id]?.close() }
+    /// Stops the connection's ICE transport only: no close_notify, no SCTP shutdown, the peer
+    /// just stops hearing from it.
+    func silence(_ id: Int) { connections[id]?.transport.close() }
     func closeAll() {
         for connection in connections.values { connection.close() }
         connections = [:]
