@@ -1,0 +1,131 @@
+import SDP
+import Security
+import WireKit
+
+/// Builds the answer to a remote offer (RFC 8829 §5.3.1) for the transport a ``PeerConnection``
+/// runs: every usable section accepted and put in one BUNDLE group (RFC 9143 §7.3), rtcp-mux
+/// (RFC 8035), our ICE credentials (RFC 8839 §5.4), the SHA-256 fingerprint of our certificate
+/// (RFC 8122 §5) and our `a=setup` (RFC 8842 §5.3), the application section with `a=sctp-port`
+/// and `a=max-message-size` (RFC 8841), and RTP sections answered with the first codec we can
+/// handle, receiving only (or inactive when the offer does not send).
+///
+/// Media negotiation proper (sending our tracks, codec preferences, header extensions) belongs to
+/// the daemon; this answer is minimal but valid.
+public enum JSEPAnswer {
+    /// Encodings a camera master can receive or send, most preferred first (RFC 6184, RFC 7741,
+    /// RFC 7798, RFC 7587, RFC 3551).
+    public static let supportedEncodings = ["H264", "VP8", "H265", "opus", "PCMU", "PCMA"]
+
+    /// What goes into our side of the answer.
+    public struct Local: Sendable {
+        public var credentials: ICECredentials
+        public var fingerprint: CertificateFingerprint
+        public var setup: DTLSSetup
+        /// Candidates to embed (non-trickle), with `a=end-of-candidates` when `endOfCandidates`.
+        public var candidates: [CandidateAttribute]
+        public var endOfCandidates: Bool
+        /// `a=ice-options:trickle` in the answer (RFC 8840 §4.1.2: only when the offer has it).
+        public var trickle: Bool
+        public var sctpPort: UInt16
+        public var maxMessageSize: Int
+        /// The `o=` session id (RFC 8829 §5.2.1: a random 62-bit number).
+        public var sessionID: UInt64
+
+        public init(
+            credentials: ICECredentials, fingerprint: CertificateFingerprint, setup: DTLSSetup,
+            candidates: [CandidateAttribute] = [], endOfCandidates: Bool = false, trickle: Bool,
+            sctpPort: UInt16, maxMessageSize: Int, sessionID: UInt64
+        ) {
+            self.credentials = credentials
+            self.fingerprint = fingerprint
+            self.setup = setup
+            self.candidates = candidates
+            self.endOfCandidates = endOfCandidates
+            self.trickle = trickle
+            self.sctpPort = sctpPort
+            self.maxMessageSize = maxMessageSize
+            self.sessionID = sessionID
+        }
+    }
+
+    /// Sections outside the offer's first BUNDLE group are rejected (we run one transport,
+    /// RFC 9143 §7.3.3); without BUNDLE only the first usable section is accepted.
+    public static func make(offer: SessionDescription, local: Local) -> SessionDescription {
+        var answer = SessionDescription(origin: Origin(sessionID: String(local.sessionID & 0x3FFF_FFFF_FFFF_FFFF)))
+        let bundle = offer.bundleGroups.first
+        var sections: [MediaDescription] = []
+        for offered in offer.media {
+            let inTransport: Bool
+            if let bundle {
+                inTransport = offered.mid.map { bundle.mids.contains($0) } ?? false
+            } else {
+                inTransport = !sections.contains { $0.port != 0 }
+            }
+            sections.append(inTransport ? section(answering: offered, in: offer) : rejected(offered))
+        }
+        let accepted = sections.indices.filter { sections[$0].port != 0 }
+        let mids = accepted.compactMap { sections[$0].mid }
+        if bundle != nil, !mids.isEmpty { answer.groups = [GroupAttribute(semantics: GroupAttribute.bundle, mids: mids)] }
+        answer.msidSemantic = MSIDSemantic()
+        let defaultCandidate = local.candidates.first
+        for (position, index) in accepted.enumerated() {
+            var media = sections[index]
+            // RFC 8829 §5.3.1: port 9 and c=0.0.0.0 until candidates are known.
+            media.port = defaultCandidate?.port ?? 9
+            media.connection = Connection(ip: defaultCandidate?.ipAddress ?? IPAddress("0.0.0.0")!)
+            media.iceUfrag = local.credentials.ufrag
+            media.icePwd = local.credentials.pwd
+            if local.trickle { media.iceOptions = ["trickle"] }
+            media.fingerprints = [Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)]
+            media.setup = local.setup
+            if media.type == .application {
+                media.sctpPort = local.sctpPort
+                media.maxMessageSize = UInt64(max(0, local.maxMessageSize))
+            }
+            if position == 0 {
+                for candidate in local.candidates { media.addCandidate(candidate) }
+                media.endOfCandidates = local.endOfCandidates
+            }
+            sections[index] = media
+        }
+        answer.media = sections
+        return answer
+    }
+
+    /// The section's own part of the answer: formats, direction, mid, rtcp-mux or SCTP port.
+    /// Rejected sections get port 0 and keep their mid (RFC 8829 §5.3.1).
+    static func section(answering offered: MediaDescription, in offer: SessionDescription) -> MediaDescription {
+        if offered.port == 0 && !offered.bundleOnly { return rejected(offered) }
+        if offered.type == .application {
+            guard RemoteTransportParameters.isSCTP(offered) else { return rejected(offered) }
+            var media = MediaDescription(type: .application, proto: offered.proto, formats: offered.formats)
+            media.mid = offered.mid
+            return media
+        }
+        guard offered.isRTP, let codec = firstSupportedCodec(offered) else { return rejected(offered) }
+        var media = MediaDescription(type: offered.type, proto: offered.proto, formats: [])
+        media.mid = offered.mid
+        media.direction = offer.direction(for: offered).sends ? .recvonly : .inactive
+        media.rtcpMux = true
+        if offered.rtcpReducedSize { media.rtcpReducedSize = true }
+        media.addCodec(
+            codec, parameters: offered.formatParameters(for: codec.payloadType),
+            feedback: offered.rtcpFeedback(for: codec.payloadType))
+        return media
+    }
+
+    /// The offered payload type of the most preferred encoding we support.
+    static func firstSupportedCodec(_ offered: MediaDescription) -> RTPMap? {
+        let maps = offered.rtpMaps
+        for name in supportedEncodings {
+            if let map = maps.first(where: { $0.hasEncodingName(name) }) { return map }
+        }
+        return nil
+    }
+
+    static func rejected(_ offered: MediaDescription) -> MediaDescription {
+        var media = MediaDescription(type: offered.type, port: 0, proto: offered.proto, formats: offered.formats)
+        media.mid = offered.mid
+        return media
+    }
+}

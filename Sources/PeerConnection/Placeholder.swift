@@ -1,1 +1,0 @@
-// PeerConnection: see the module's files.
