@@ -217,6 +217,10 @@ public struct SignalingStateMachine: Sendable {
             received(bytes, now: now)
         case .serverClockObserved(let offset):
             adoptServerClock(offset)
+        case .credentialsRefreshed(let expiresAt):
+            // Only replaces valid credentials: a missing set (say, after a 403) is fetched anew
+            // by the step that needs it.
+            if case .valid = credentials { credentialsArrived(expiresAt: expiresAt, now: now) }
         }
     }
 
