@@ -137,13 +137,17 @@ extension SignalingClient {
         switch result {
         case .success(let resolved):
             install(resolved)
-            let expiresAt = resolved.credentials.expiration.map { loop.now + .seconds($0 &- wallClock()) }
-            feed(.callSucceeded(id, .credentials(expiresAt: expiresAt)))
+            feed(.callSucceeded(id, .credentials(expiresAt: expiry(of: resolved.credentials))))
         case .failure(let error):
             log.log(.error, "no usable AWS credentials: \(error)")
             feed(.callFailed(id, KVSAPIError(kind: .transport, errorType: "CredentialsUnavailable", message: "\(error)")))
         }
         process()
+    }
+
+    /// When `credentials` expire, on the loop's clock.
+    func expiry(of credentials: AWSCredentials) -> Instant? {
+        credentials.expiration.map { loop.now + .seconds($0 &- wallClock()) }
     }
 
     func install(_ resolved: SignalingCredentials) {
@@ -181,7 +185,11 @@ extension SignalingClient {
             self?.hop { client in
                 guard case .running = client.lifecycle else { return }
                 switch result {
-                case .success(let resolved): client.install(resolved)
+                case .success(let resolved):
+                    client.install(resolved)
+                    // The machine must know, or it fetches again itself when the old ones near expiry.
+                    client.feed(.credentialsRefreshed(expiresAt: client.expiry(of: resolved.credentials)))
+                    client.process()
                 case .failure(let error):
                     client.log.log(.warning, "refreshing AWS credentials failed (retrying in 30 s): \(error)")
                     client.credentialRefreshTimer = client.loop.schedule(after: .seconds(30)) { [weak client] _ in

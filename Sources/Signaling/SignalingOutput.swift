@@ -88,4 +88,7 @@ public enum SignalingInput: Equatable, Sendable {
     case webSocketMessage(SignalingSocketID, [UInt8])
     /// A server `Date` header minus the local wall clock, from any response.
     case serverClockObserved(offset: Duration)
+    /// The driver fetched new credentials on its own, before the current ones expire; they
+    /// replace the current ones for every later request.
+    case credentialsRefreshed(expiresAt: Instant?)
 }

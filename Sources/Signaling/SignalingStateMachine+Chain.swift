@@ -55,7 +55,7 @@ extension SignalingStateMachine {
         let latency = now - callStartedAt
         switch (step, response) {
         case (.credentials, .credentials(let expiresAt)):
-            credentials = .valid(expiresAt: expiresAt)
+            credentialsArrived(expiresAt: expiresAt, now: now)
         case (.describe, .channelDescribed(let info)):
             controlPlaneLatency.add(latency)
             clockCorrections = 0

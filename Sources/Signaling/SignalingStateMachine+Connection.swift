@@ -130,7 +130,7 @@ extension SignalingStateMachine {
     mutating func iceRefreshSucceeded(_ id: SignalingCallID, _ response: KVSResponse, now: Instant) {
         switch (iceRefresh, response) {
         case (.fetchingCredentials(id, _), .credentials(let expiresAt)):
-            credentials = .valid(expiresAt: expiresAt)
+            credentialsArrived(expiresAt: expiresAt, now: now)
             iceRefresh = .idle
             startIceRefresh(now: now)
         case (.fetching(id, _, let startedAt), .iceServerConfig(let config)):

@@ -50,7 +50,8 @@ public struct SignalingStateMachine: Sendable {
 
     enum CredentialStatus: Equatable, Sendable {
         case missing
-        case valid(expiresAt: Instant?)
+        /// Usable until `refreshAt` (nil: they never expire).
+        case valid(refreshAt: Instant?)
     }
 
     var credentials: CredentialStatus = .missing
@@ -216,6 +217,10 @@ public struct SignalingStateMachine: Sendable {
             received(bytes, now: now)
         case .serverClockObserved(let offset):
             adoptServerClock(offset)
+        case .credentialsRefreshed(let expiresAt):
+            // Only replaces valid credentials: a missing set (say, after a 403) is fetched anew
+            // by the step that needs it.
+            if case .valid = credentials { credentialsArrived(expiresAt: expiresAt, now: now) }
         }
     }
 
@@ -246,10 +251,23 @@ public struct SignalingStateMachine: Sendable {
     func credentialsUsable(now: Instant) -> Bool {
         switch credentials {
         case .missing: return false
-        case .valid(let expiresAt):
-            guard let expiresAt else { return true }
-            return now < expiresAt - configuration.credentialRefreshGrace
+        case .valid(let refreshAt):
+            guard let refreshAt else { return true }
+            return now < refreshAt
         }
+    }
+
+    /// Records credentials that arrived at `now`. They are fetched again
+    /// `credentialRefreshGrace` before they expire, or halfway through their remaining lifetime
+    /// when that is shorter, so credentials that live less than the grace period (or that a
+    /// wrong local clock makes look expired) are still used rather than fetched in a loop.
+    mutating func credentialsArrived(expiresAt: Instant?, now: Instant) {
+        guard let expiresAt else {
+            credentials = .valid(refreshAt: nil)
+            return
+        }
+        let lead = min(configuration.credentialRefreshGrace, (expiresAt - now) / 2)
+        credentials = .valid(refreshAt: max(expiresAt - lead, now + .seconds(1)))
     }
 
     /// Adopts a server clock offset when it differs from ours by more than SigV4 tolerates.

@@ -16,6 +16,13 @@ channel with a connected master is used, else the only channel.
   POST /master/send      {"text"}              any text frame to the master
   POST /master/close     {"code"}              close frame
   POST /master/reset                           TCP reset, no close frame
+  POST /master/truncate  {"mode": "fin"|"rst"}  a TLS record cut in the middle, then FIN or RST
+  POST /fault/html       {"count", "status", "listener": "control"|"signaling", "operations": [...]}
+                         the next `count` matching requests get a load balancer's HTML error page
+  POST /fault/truncate   {"count", "mode", "listener", "operations", "partialResponse": true|false}
+                         the next `count` matching requests get a response cut mid TLS record
+  POST /credentials      {"accessKeyId", "secretAccessKey", "sessionToken"}   accept one more key
+  POST /credentials/remove {"accessKeyId"}     stop accepting a key
   POST /viewer/{id}/send {"action","messagePayload" | "payload", "correlationId"}
   GET  /viewer/{id}/received ?count=N&timeout=S   what the master sent to viewer {id}
   POST /storage/offer    {"messagePayload" | "payload"}   SDP_OFFER without senderClientId
@@ -30,6 +37,7 @@ import struct
 
 from aiohttp import web
 
+import emulator_faults
 import emulator_signaling as sig
 
 
@@ -203,6 +211,49 @@ def admin_app(emulator):
             transport.abort()
         emulator.stats.count("injected", "reset")
         return _json({"reset": True})
+
+    @routes.post("/master/truncate")
+    async def truncate(request):
+        channel, body = await master_of(request)
+        cut = emulator_faults.cut_connection(channel.master_request.transport, body.get("mode", "fin"))
+        emulator.stats.count("injected", "truncate:master")
+        return _json({"truncated": cut})
+
+    async def add_fault(request, kind):
+        body = await _body(request)
+        listener = body.get("listener")
+        if listener not in (None, "control", "signaling"):
+            return _problem(400, "listener must be control or signaling")
+        operations = body.get("operations")
+        if operations is not None and not isinstance(operations, list):
+            return _problem(400, "operations must be a list of operation names")
+        emulator.faults.add(kind, body.get("count", 1), listener, operations, body.get("status", 502),
+                            body.get("mode", "fin"), body.get("partialResponse", True))
+        return _json({"pending": emulator.faults.remaining()})
+
+    @routes.post("/fault/html")
+    async def fault_html(request):
+        return await add_fault(request, "html")
+
+    @routes.post("/fault/truncate")
+    async def fault_truncate(request):
+        return await add_fault(request, "truncate")
+
+    @routes.post("/credentials")
+    async def add_credential(request):
+        body = await _body(request)
+        access, secret = body.get("accessKeyId"), body.get("secretAccessKey")
+        if not isinstance(access, str) or not isinstance(secret, str) or not access or not secret:
+            return _problem(400, "accessKeyId and secretAccessKey are required")
+        emulator.verifier.credentials[access] = (secret, body.get("sessionToken") or None)
+        return _json({"accepted": sorted(emulator.verifier.credentials)})
+
+    @routes.post("/credentials/remove")
+    async def remove_credential(request):
+        access = (await _body(request)).get("accessKeyId")
+        if emulator.verifier.credentials.pop(access, None) is None:
+            return _problem(404, "no such access key")
+        return _json({"accepted": sorted(emulator.verifier.credentials)})
 
     @routes.post("/viewer/{client}/send")
     async def viewer_send(request):

@@ -12,6 +12,7 @@ import uuid
 import aiohttp
 from aiohttp import web
 
+import emulator_faults
 import emulator_signaling as sig
 from emulator_sigv4 import SignatureFailure
 
@@ -63,12 +64,23 @@ def _make_app(emulator, api_name, routes):
         headers = list(request.headers.items())
         name = operation.__name__ if operation else ("ConnectAsViewer" if "X-Amz-ClientId" in request.query
                                                      else "ConnectAsMaster")
+        # Faults of the path in front of the service (a load balancer, the network) come first:
+        # such a request never reaches the service, so it is not counted as a call.
+        fault = emulator.faults.take(api_name, name)
+        if fault is not None and fault["kind"] == "html":
+            return web.Response(status=fault["status"], body=emulator_faults.html_page(fault["status"]),
+                                content_type="text/html", headers={"Server": "awselb/2.0"})
+        if fault is not None and fault["kind"] == "truncate":
+            return await emulator_faults.truncated_response(request, fault["mode"], fault["partialResponse"])
         emulator.stats.count("calls", name)
         try:
             if operation is None:
-                emulator.verifier.verify_presigned(request.host, raw_path, raw_query, headers)
+                signer = emulator.verifier.verify_presigned(request.host, raw_path, raw_query, headers)
             else:
-                emulator.verifier.verify_header(request.method, request.host, raw_path, raw_query, headers, body)
+                signer = emulator.verifier.verify_header(request.method, request.host, raw_path, raw_query, headers,
+                                                         body)
+            emulator.stats.count("signedBy", signer)
+            emulator.stats.count("signedBy:%s" % name, signer)
         except SignatureFailure as failure:
             emulator.stats.count("signatureFailures", failure.reason)
             return error_response(failure.status, failure.error_type, failure.message, AUTH_NAMESPACE, "message")

@@ -42,6 +42,7 @@ except ImportError as error:
 
 import emulator_admin  # noqa: E402
 import emulator_api  # noqa: E402
+import emulator_faults  # noqa: E402
 import emulator_pki  # noqa: E402
 import emulator_signaling  # noqa: E402
 import emulator_sigv4  # noqa: E402
@@ -111,6 +112,7 @@ class Emulator:
         self.stats = Stats()
         self.channels = {}
         self.hub = emulator_signaling.Hub(self.stats)
+        self.faults = emulator_faults.HTTPFaults(self.stats)
         self.turn = None
         self.listeners = {}
         self.unavailable_until = 0.0   # 503 mode of "refuse"
