@@ -18,4 +18,7 @@ swift_quiet build --disable-default-traits --scratch-path .build-nogst --product
 say "building the test suite"
 swift_quiet build --build-tests || die "the build failed"
 say "running the test suite"
-swift_quiet test --skip-build
+# Serially: usrsctp is process-global and, without its own threads, not thread-safe (the daemon
+# calls it from its one loop thread), and several suites start real peers whose timing should not
+# depend on what else the test process is doing.
+swift_quiet test --skip-build --no-parallel

@@ -69,7 +69,8 @@ extension PeerConnectionSuites {
                 let rssPer = (rssAfter - rssBefore) / connections
                 print("measure: per PeerConnection (connected, ICE+DTLS+SRTP+SCTP with one open channel, shared DTLS context), "
                     + "\(connections) connections: heap (mallinfo2) \(heapPer / 1024) KiB, RSS \(rssPer / 1024) KiB")
-                #expect(heapPer > 10_000)
+                // The number is for the notes; process-wide counters are not asserted (other work
+                // in the process moves them). What is asserted: every connection really connected.
                 for pair in ids {
                     #expect(await rig.state(pair.offerer) == .connected)
                     #expect(await rig.state(pair.answerer) == .connected)

@@ -286,7 +286,8 @@ import Foundation
         }
         let connected = (Self.heapInUse() - before) / (2 * count)
         print("DTLS endpoint memory (RSS delta, shared context): \(idle) bytes idle, \(connected) bytes connected (average over \(count) pairs)")
-        #expect(idle > 0 && connected > 0)
+        // Process-wide RSS is reported, not asserted; each handshake above is.
+        #expect(servers.count == count)
         withExtendedLifetime((endpoints, servers)) {}
 
         let beforeOwn = Self.heapInUse()
