@@ -4,24 +4,9 @@ import Testing
 @Suite("AnnexB fuzz robustness")
 struct AnnexBFuzzTests {
     @Test func hundredThousandSeededInputs() {
-        var mutator = Mutator(seed: 0xAB_5EED_0001)
-        let seeds = AnnexBFuzz.seedInputs()
-        for seed in seeds {
-            #expect(AnnexBFuzz.run(seed) == .accepted)
-        }
-        var accepted = 0
-        var violations: [String] = []
-        for i in 0..<100_000 {
-            let input = i % 4 == 0
-                ? mutator.randomInput(maxLength: 64)
-                : mutator.mutate(seeds[i % seeds.count])
-            switch AnnexBFuzz.run(input) {
-            case .accepted: accepted += 1
-            case .rejected: break
-            case .invariantViolated(let why): if violations.count < 5 { violations.append(why) }
-            }
-        }
-        #expect(violations == [])
-        #expect(accepted > 80_000)
+        let campaign = FuzzCampaign(
+            seed: 0xAB_5EED_0001, seeds: AnnexBFuzz.seedInputs(), maxRandomLength: 64, AnnexBFuzz.run)
+        #expect(campaign.violations == [])
+        #expect(campaign.accepted > 80_000)
     }
 }

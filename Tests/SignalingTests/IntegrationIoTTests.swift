@@ -80,12 +80,12 @@ final class IoTRotatingServer {
             toFile: path("server.ext"), atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try IoTTestServer.openssl(
+        try TestOpenSSL.run(
             ["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj",
                                      "/CN=kvsmaster IoT test CA"])
         for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
-            try IoTTestServer.openssl(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
-            try IoTTestServer.openssl(
+            try TestOpenSSL.run(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
+            try TestOpenSSL.run(
                 ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
                  "-set_serial", "9", "-days", "2", "-extfile", path(ext), "-out", path("\(name).pem")])
         }

@@ -55,15 +55,15 @@ final class IoTTestServer {
         try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for authority in ["ca", "rogue-ca"] {
-            try Self.openssl(
+            try TestOpenSSL.run(
                 ["req", "-x509"] + ec + ["-keyout", path("\(authority).key"), "-out", path("\(authority).pem"), "-days", "2",
                  "-subj", "/CN=kvsmaster test \(authority)"])
         }
         for (name, authority, ext) in [("server", "ca", "server.ext"), ("client", "ca", "client.ext"),
                                        ("rogue-client", "rogue-ca", "client.ext")] {
-            try Self.openssl(
+            try TestOpenSSL.run(
                 ["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
-            try Self.openssl(
+            try TestOpenSSL.run(
                 ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(authority).pem"), "-CAkey",
                  path("\(authority).key"), "-set_serial", "7", "-days", "2", "-extfile", path(ext), "-out", path("\(name).pem")])
         }
@@ -89,24 +89,6 @@ final class IoTTestServer {
             throw IoTTestServerError.failed("test server did not start (needs /usr/bin/python3): \(text) \(stderr)")
         }
         self.port = port
-    }
-
-    static func openssl(_ arguments: [String]) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
-            throw IoTTestServerError.failed("/usr/bin/openssl not found: install the Debian package openssl")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw IoTTestServerError.failed("openssl \(arguments.first ?? ""): \(String(decoding: stderr, as: UTF8.self))")
-        }
     }
 
     func configuration(

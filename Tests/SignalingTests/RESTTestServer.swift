@@ -58,14 +58,14 @@ final class RESTTestServer {
             toFile: path("server.ext"), atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for authority in ["ca", "rogue-ca"] {
-            try IoTTestServer.openssl(
+            try TestOpenSSL.run(
                 ["req", "-x509"] + ec + [
                     "-keyout", path("\(authority).key"), "-out", path("\(authority).pem"), "-days", "2",
                     "-subj", "/CN=kvsmaster REST test \(authority)",
                 ])
         }
-        try IoTTestServer.openssl(["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=server"])
-        try IoTTestServer.openssl([
+        try TestOpenSSL.run(["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=server"])
+        try TestOpenSSL.run([
             "x509", "-req", "-in", path("server.csr"), "-CA", ca, "-CAkey", path("ca.key"), "-set_serial", "9",
             "-days", "2", "-extfile", path("server.ext"), "-out", path("server.pem"),
         ])

@@ -54,12 +54,12 @@ final class WebSocketTestServer {
             toFile: path("server.ext"), atomically: true, encoding: .utf8)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for authority in ["ca", "rogue-ca"] {
-            try Self.openssl(
+            try TestOpenSSL.run(
                 ["req", "-x509"] + ec + ["-keyout", path("\(authority).key"), "-out", path("\(authority).pem"),
                  "-days", "2", "-subj", "/CN=kvsmaster wss test \(authority)"])
         }
-        try Self.openssl(["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=wss server"])
-        try Self.openssl(
+        try TestOpenSSL.run(["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=wss server"])
+        try TestOpenSSL.run(
             ["x509", "-req", "-in", path("server.csr"), "-CA", ca, "-CAkey", path("ca.key"), "-set_serial", "9",
              "-days", "2", "-extfile", path("server.ext"), "-out", path("server.pem")])
     }
@@ -69,7 +69,7 @@ final class WebSocketTestServer {
         let folder = path("ca-dir")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: ca, toPath: folder + "/test-ca.pem")
-        try Self.openssl(["rehash", folder])
+        try TestOpenSSL.run(["rehash", folder])
         return folder
     }
 
@@ -98,23 +98,6 @@ final class WebSocketTestServer {
         self.port = port
     }
 
-    static func openssl(_ arguments: [String]) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
-            throw WebSocketTestError.failed("/usr/bin/openssl not found: install the Debian package openssl")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WebSocketTestError.failed("openssl \(arguments.first ?? ""): \(String(decoding: stderr, as: UTF8.self))")
-        }
-    }
 }
 
 enum WebSocketTestError: Error, CustomStringConvertible {
