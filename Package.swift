@@ -67,6 +67,10 @@ let package = Package(
             dependencies: ["RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
             swiftSettings: [gstreamerDefine]),
 
+        // MARK: Media fan-out (sans-IO): answer negotiation, packetize once, per-viewer RTCP,
+        // the shared retransmission cache, keyframe and bitrate control.
+        .target(name: "Streaming", dependencies: ["RTP", "SDP", "WireKit", "Media"]),
+
         // MARK: Entry points for fuzzers (shared by the robustness tests and libFuzzer drivers).
         .target(name: "FuzzTargets", dependencies: ["WireKit", "STUN", "TURN", "SDP", "RTP", "ICE", "Signaling", "DataChannel", "Security"]),
 
@@ -77,12 +81,17 @@ let package = Package(
             name: "KVSMaster",
             dependencies: [
                 "CKVSShims", "EventLoop", "ICETransport", "PeerConnection", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
-                "Signaling", "Media",
+                "Signaling", "Media", "Streaming",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [gstreamerDefine]),
         .executableTarget(
             name: "kvsmaster",
-            dependencies: ["KVSMaster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "KVSMaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Benchmarks (print numbers; see docs/benchmarks.md).
@@ -125,6 +134,17 @@ let package = Package(
                 "COpenSSL", "CSRTP", "CUsrsctp", "CWebSockets", "CCurl", "KVSCrypto", "Security",
                 "DataChannel", "Signaling", "Media",
                 .target(name: "CGStreamer", condition: withGStreamer),
+            ],
+            swiftSettings: [gstreamerDefine]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "RTP", "SDP", "WireKit", "Media"]),
+        .testTarget(
+            name: "MediaTests", dependencies: ["Media", "RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
+            swiftSettings: [gstreamerDefine]),
+        .testTarget(
+            name: "KVSMasterTests",
+            dependencies: [
+                "KVSMaster", "Streaming", "Media", "Signaling", "PeerConnection", "EventLoop", "SDP", "RTP", "WireKit",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [gstreamerDefine]),
         .testTarget(

@@ -30,11 +30,14 @@ public enum JSEPAnswer {
         public var maxMessageSize: Int
         /// The `o=` session id (RFC 8829 §5.2.1: a random 62-bit number).
         public var sessionID: UInt64
+        /// Answers each offered RTP section (the daemon's media negotiation); nil answers
+        /// receive-only with the first supported codec. See ``MediaSectionAnswerer``.
+        public var mediaAnswerer: MediaSectionAnswerer?
 
         public init(
             credentials: ICECredentials, fingerprint: CertificateFingerprint, setup: DTLSSetup,
             candidates: [CandidateAttribute] = [], endOfCandidates: Bool = false, trickle: Bool,
-            sctpPort: UInt16, maxMessageSize: Int, sessionID: UInt64
+            sctpPort: UInt16, maxMessageSize: Int, sessionID: UInt64, mediaAnswerer: MediaSectionAnswerer? = nil
         ) {
             self.credentials = credentials
             self.fingerprint = fingerprint
@@ -45,6 +48,7 @@ public enum JSEPAnswer {
             self.sctpPort = sctpPort
             self.maxMessageSize = maxMessageSize
             self.sessionID = sessionID
+            self.mediaAnswerer = mediaAnswerer
         }
     }
 
@@ -61,7 +65,7 @@ public enum JSEPAnswer {
             } else {
                 inTransport = !sections.contains { $0.port != 0 }
             }
-            sections.append(inTransport ? section(answering: offered, in: offer) : rejected(offered))
+            sections.append(inTransport ? section(answering: offered, in: offer, answerer: local.mediaAnswerer) : rejected(offered))
         }
         let accepted = sections.indices.filter { sections[$0].port != 0 }
         let mids = accepted.compactMap { sections[$0].mid }
@@ -94,8 +98,18 @@ public enum JSEPAnswer {
 
     /// The section's own part of the answer: formats, direction, mid, rtcp-mux or SCTP port.
     /// Rejected sections get port 0 and keep their mid (RFC 8829 §5.3.1).
-    static func section(answering offered: MediaDescription, in offer: SessionDescription) -> MediaDescription {
+    static func section(
+        answering offered: MediaDescription, in offer: SessionDescription, answerer: MediaSectionAnswerer? = nil
+    ) -> MediaDescription {
         if offered.port == 0 && !offered.bundleOnly { return rejected(offered) }
+        if offered.type != .application, offered.isRTP, let answerer {
+            guard var media = answerer.answer(offered, offer) else { return rejected(offered) }
+            // The transport part is ours: same mid, rtcp-mux on the bundled transport.
+            media.port = 9
+            media.mid = offered.mid
+            media.rtcpMux = true
+            return media
+        }
         if offered.type == .application {
             guard RemoteTransportParameters.isSCTP(offered) else { return rejected(offered) }
             var media = MediaDescription(type: .application, proto: offered.proto, formats: offered.formats)
@@ -127,5 +141,17 @@ public enum JSEPAnswer {
         var media = MediaDescription(type: offered.type, port: 0, proto: offered.proto, formats: offered.formats)
         media.mid = offered.mid
         return media
+    }
+}
+
+/// The daemon's answer to one offered RTP section (RFC 8829 §5.3.1 media part): formats,
+/// `a=rtpmap`/`a=fmtp`/`a=rtcp-fb`, direction, `a=ssrc`/`a=msid` for what we send. Returns nil
+/// to reject the section. Transport attributes (ICE, fingerprint, setup, candidates, mid,
+/// rtcp-mux) are added by ``JSEPAnswer``.
+public struct MediaSectionAnswerer: Sendable {
+    public var answer: @Sendable (_ offered: MediaDescription, _ offer: SessionDescription) -> MediaDescription?
+
+    public init(_ answer: @escaping @Sendable (_ offered: MediaDescription, _ offer: SessionDescription) -> MediaDescription?) {
+        self.answer = answer
     }
 }

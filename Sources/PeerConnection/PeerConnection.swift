@@ -268,7 +268,8 @@ public final class PeerConnection {
                     credentials: transport.localCredentials, fingerprint: fingerprint,
                     setup: role == .client ? .active : .passive, candidates: candidates,
                     endOfCandidates: endOfCandidates, trickle: remote?.trickle ?? false,
-                    sctpPort: configuration.sctpPort, maxMessageSize: configuration.maxMessageSize, sessionID: sessionID))
+                    sctpPort: configuration.sctpPort, maxMessageSize: configuration.maxMessageSize, sessionID: sessionID,
+                    mediaAnswerer: configuration.mediaAnswerer))
         } else {
             return
         }

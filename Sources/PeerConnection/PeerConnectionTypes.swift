@@ -135,6 +135,8 @@ public struct PeerConnectionConfiguration: Sendable {
     public var offerVideo: Bool
     /// The DTLS handshake timeout (RFC 6347 §4.2.4.1 retransmissions run inside it).
     public var dtlsHandshakeTimeout: Duration
+    /// Answers offered RTP sections (the daemon's media negotiation); nil: receive-only.
+    public var mediaAnswerer: MediaSectionAnswerer?
 
     public init(
         transport: ICETransportConfiguration = ICETransportConfiguration(), dtlsContext: DTLSContext,

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct KVSMasterTestsBuild {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct MediaTestsBuild {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}
