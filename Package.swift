@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CKVSShims", "WireKit"]),
 
         // MARK: The ICE agent's I/O: sockets per interface, TURN allocations, timers, on the event loop.
-        .target(name: "ICETransport", dependencies: ["EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+        .target(
+            name: "ICETransport", dependencies: ["EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto", "COpenSSL"]),
 
         // MARK: One WebRTC peer connection per viewer: ICE + DTLS + SRTP + SCTP data channels.
         .target(

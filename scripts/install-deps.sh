@@ -21,8 +21,10 @@ if [ "$WITH_TESTS" = 1 ]; then
     # botocore (Debian's python3) is the reference SigV4 signer and, with aiohttp, runs the local
     # KVS emulator; coturn is the real STUN/TURN server
     # of the interop tests; openssl makes their test certificates; iproute2/iptables build the
-    # network namespaces of the NAT tests.
-    PACKAGES+=(python3 python3-venv python3-botocore python3-aiohttp coturn openssl curl iproute2 iptables)
+    # network namespaces of the NAT tests; chromium is the browser viewer (headless, in a
+    # namespace); the GStreamer RTSP server (through python3-gi) feeds the rtspsrc tests.
+    PACKAGES+=(python3 python3-venv python3-botocore python3-aiohttp coturn openssl curl iproute2 iptables
+        chromium python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0)
 fi
 
 missing=()
