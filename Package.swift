@@ -115,9 +115,10 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto", "COpenSSL", "WireKit"]),
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SignalingTests",
-            dependencies: ["Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["TestSupport", "Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CKVSShims", "WireKit"]),
         .testTarget(
             name: "ICETransportTests",
@@ -144,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "KVSMasterTests",
             dependencies: [
-                "KVSMaster", "Streaming", "Media", "Signaling", "PeerConnection", "EventLoop", "SDP", "RTP", "WireKit",
+                "KVSMaster", "TestSupport", "Streaming", "Media", "Signaling", "PeerConnection", "EventLoop", "SDP", "RTP", "WireKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [gstreamerDefine]),

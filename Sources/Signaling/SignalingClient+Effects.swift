@@ -123,7 +123,7 @@ extension SignalingClient {
     /// Resolves credentials off the loop (the chain may read files or call AWS IoT).
     func fetchCredentials(for id: SignalingCallID) {
         let provider = credentialProvider
-        let started = SignalingBlockingWork.run { [weak self] in
+        let started = BlockingWork.run { [weak self] in
             let result = provider.resolve()
             self?.hop { client in client.credentialsResolved(id, result) }
         }
@@ -180,7 +180,7 @@ extension SignalingClient {
         credentialRefreshTimer = nil
         guard case .running = lifecycle else { return }
         let provider = credentialProvider
-        SignalingBlockingWork.run { [weak self] in
+        BlockingWork.run { [weak self] in
             let result = provider.resolve()
             self?.hop { client in
                 guard case .running = client.lifecycle else { return }

@@ -124,36 +124,3 @@ public struct SignalingCredentials: Sendable, Equatable {
         self.source = source
     }
 }
-
-/// Runs blocking work (the credential chain: file reads, the AWS IoT provider over mutual TLS)
-/// on a short-lived detached thread of its own, so that it never occupies the loop or a
-/// thread of Swift's cooperative pool, which callers may be blocking.
-enum SignalingBlockingWork {
-    final class Box {
-        let work: () -> Void
-        init(_ work: @escaping () -> Void) { self.work = work }
-    }
-
-    /// Returns false when no thread could be created (the work did not run).
-    @discardableResult
-    static func run(_ work: @escaping @Sendable () -> Void) -> Bool {
-        let context = Unmanaged.passRetained(Box(work)).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let status = pthread_create(
-            &thread, &attributes,
-            { context in
-                guard let context else { return nil }
-                Unmanaged<Box>.fromOpaque(context).takeRetainedValue().work()
-                return nil
-            }, context)
-        guard status == 0 else {
-            Unmanaged<Box>.fromOpaque(context).release()
-            return false
-        }
-        return true
-    }
-}

@@ -4,53 +4,54 @@ import Glibc
 /// The local KVS emulator (Tests/Support/KVSEmulator/kvs_emulator.py) started for one test: a
 /// real HTTPS/WSS server on loopback with its own test CA, coturn, and an admin API. Stopped by
 /// PID in `stop()` / `deinit` (SIGTERM, then SIGKILL after a bound), its temp dir removed.
-final class EmulatorProcess {
-    static let python = "/usr/bin/python3"
+public final class EmulatorProcess {
+    public static let python = "/usr/bin/python3"
 
     /// The JSON line the emulator prints once it serves.
-    struct Info: Decodable {
-        struct Channel: Decodable {
-            var name: String
-            var arn: String
+    public struct Info: Decodable {
+        public struct Channel: Decodable {
+            public var name: String
+            public var arn: String
         }
-        struct Turn: Decodable {
-            var port: Int
-            var pid: Int32
-            var uris: [String]
+        public struct Turn: Decodable {
+            public var port: Int
+            public var pid: Int32
+            public var uris: [String]
         }
-        var pid: Int32
-        var controlPlaneEndpoint: String
-        var signalingEndpoint: String
-        var signalingHTTPSEndpoint: String
-        var adminURL: String
-        var controlPort: Int
-        var signalingPort: Int
-        var caCertificate: String
-        var directory: String
-        var region: String
-        var accountId: String
-        var channels: [Channel]
-        var turn: Turn?
+        public var pid: Int32
+        public var controlPlaneEndpoint: String
+        public var signalingEndpoint: String
+        public var signalingHTTPSEndpoint: String
+        public var adminURL: String
+        public var controlPort: Int
+        public var signalingPort: Int
+        public var caCertificate: String
+        public var directory: String
+        public var region: String
+        public var accountId: String
+        public var channels: [Channel]
+        public var turn: Turn?
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
-    static var supportDirectory: URL {
+    public static var supportDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Support/KVSEmulator")
     }
 
-    static func script(_ name: String) -> String { supportDirectory.appendingPathComponent(name).path }
+    public static func script(_ name: String) -> String { supportDirectory.appendingPathComponent(name).path }
 
-    let info: Info
-    let directory: URL
+    public let info: Info
+    public let directory: URL
     private let process: ScriptProcess
 
     /// Starts the emulator with `arguments` (e.g. `["--channel", "cam", "--no-turn"]`) and waits
     /// up to `limit` for its JSON line.
-    init(arguments: [String] = [], credentials: [(String, String, String?)] = [], limit: Duration = .seconds(20))
+    public init(arguments: [String] = [], credentials: [(String, String, String?)] = [], limit: Duration = .seconds(20))
         throws
     {
         try Self.checkTools(turn: !arguments.contains("--no-turn"))
@@ -77,7 +78,7 @@ final class EmulatorProcess {
 
     /// SIGTERM (the emulator unblocks it), SIGKILL after 5 s; coturn dies with the emulator
     /// (PR_SET_PDEATHSIG) and is killed by PID here too in case it did not.
-    func stop() {
+    public func stop() {
         process.stop(grace: .seconds(5))
         if let turn = info.turn, kill(turn.pid, 0) == 0 {
             kill(turn.pid, SIGKILL)
@@ -85,13 +86,13 @@ final class EmulatorProcess {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var emulatorLog: String { process.stderrText }
+    public var emulatorLog: String { process.stderrText }
 
     /// Waits up to `limit` for the emulator to exit on its own (after a signal the test sent).
-    func waitForExit(limit: Duration) -> Bool { process.waitForExit(limit: limit) }
+    public func waitForExit(limit: Duration) -> Bool { process.waitForExit(limit: limit) }
 
     /// Names the Debian package of every tool the emulator needs that is missing.
-    static func checkTools(turn: Bool) throws {
+    public static func checkTools(turn: Bool) throws {
         var missing: [String] = []
         if !FileManager.default.isExecutableFile(atPath: python) { missing.append("python3 (\(python))") }
         if !FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") { missing.append("openssl") }
@@ -113,7 +114,7 @@ final class EmulatorProcess {
 
     /// Calls the admin API and returns its status and JSON body.
     @discardableResult
-    func admin(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> (status: Int, json: [String: Any]) {
+    public func admin(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> (status: Int, json: [String: Any]) {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         let response = try Curl.request(
             method: method, url: info.adminURL + path, headers: [("Content-Type", "application/json")],
@@ -122,33 +123,33 @@ final class EmulatorProcess {
         return (response.status, object)
     }
 
-    func stats() throws -> [String: Any] { try admin("GET", "/stats").json }
+    public func stats() throws -> [String: Any] { try admin("GET", "/stats").json }
 
     /// `stats()[group][key]` as an Int (0 when absent).
-    func stat(_ group: String, _ key: String) throws -> Int {
+    public func stat(_ group: String, _ key: String) throws -> Int {
         ((try stats()[group] as? [String: Any])?[key] as? Int) ?? 0
     }
 }
 
 /// An HTTP response as curl saw it.
-struct HTTPResult {
-    var status: Int
+public struct HTTPResult {
+    public var status: Int
     /// Lowercased names.
-    var headers: [String: String]
-    var body: [UInt8]
+    public var headers: [String: String]
+    public var body: [UInt8]
     /// curl's exit status: 0, or e.g. 7 when the connection was refused.
-    var curlStatus: Int32
+    public var curlStatus: Int32
 
-    var text: String { String(decoding: body, as: UTF8.self) }
-    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
 }
 
 /// /usr/bin/curl as the HTTP client of the tests (it trusts the emulator's CA with --cacert and
 /// sends exactly the headers given).
-enum Curl {
-    static let binary = "/usr/bin/curl"
+public enum Curl {
+    public static let binary = "/usr/bin/curl"
 
-    static func request(
+    public static func request(
         method: String, url: String, headers: [(String, String)], body: [UInt8], caCertificate: String?
     ) throws -> HTTPResult {
         let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("curl-body-\(UUID().uuidString)")
@@ -164,7 +165,7 @@ enum Curl {
         return parse(run.stdout, curlStatus: run.status)
     }
 
-    static func parse(_ output: [UInt8], curlStatus: Int32) -> HTTPResult {
+    public static func parse(_ output: [UInt8], curlStatus: Int32) -> HTTPResult {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         var headerEnd = output.count
         var index = 0
@@ -191,14 +192,14 @@ enum Curl {
 
 /// A child process with its stdout read line by line on a background thread, stderr in a file,
 /// and an optional stdin pipe. Stopped by PID.
-final class ScriptProcess {
-    let process = Process()
-    let lines = LineBuffer()
+public final class ScriptProcess {
+    public let process = Process()
+    public let lines = LineBuffer()
     private let stdinPipe = Pipe()
     private let stderrFile: URL
     private let exited = DispatchSemaphore(value: 0)
 
-    init(executable: String, arguments: [String], stderrFile: URL) throws {
+    public init(executable: String, arguments: [String], stderrFile: URL) throws {
         self.stderrFile = stderrFile
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
@@ -222,29 +223,29 @@ final class ScriptProcess {
         }
     }
 
-    var isRunning: Bool { process.isRunning }
-    var pid: pid_t { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var pid: pid_t { process.processIdentifier }
 
-    var stderrText: String {
+    public var stderrText: String {
         (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
     }
 
     /// Writes one line to the child's stdin.
-    func send(_ line: String) {
+    public func send(_ line: String) {
         stdinPipe.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
 
-    func closeInput() {
+    public func closeInput() {
         try? stdinPipe.fileHandleForWriting.close()
     }
 
     /// Waits up to `limit` for the process to exit on its own.
-    func waitForExit(limit: Duration) -> Bool {
+    public func waitForExit(limit: Duration) -> Bool {
         exited.wait(timeout: .now() + .milliseconds(Int(limit.components.seconds * 1000))) == .success
             || !process.isRunning
     }
 
-    func stop(grace: Duration) {
+    public func stop(grace: Duration) {
         guard process.isRunning else { return }
         kill(pid, SIGTERM)
         if !waitForExit(limit: grace) {
@@ -259,7 +260,7 @@ final class ScriptProcess {
     }
 
     /// Runs a short command to completion and returns its status and stdout.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: [UInt8], stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -284,19 +285,19 @@ final class ScriptProcess {
 }
 
 /// Bytes arriving on one thread, read as lines on another with a deadline.
-final class LineBuffer: @unchecked Sendable {
+public final class LineBuffer: @unchecked Sendable {
     private let condition = NSCondition()
     private var buffer: [UInt8] = []
     private var finished = false
 
-    func append(_ data: Data) {
+    public func append(_ data: Data) {
         condition.lock()
         buffer.append(contentsOf: data)
         condition.broadcast()
         condition.unlock()
     }
 
-    func finish() {
+    public func finish() {
         condition.lock()
         finished = true
         condition.broadcast()
@@ -304,7 +305,7 @@ final class LineBuffer: @unchecked Sendable {
     }
 
     /// The next complete line, or nil when none arrives within `timeout` (or the stream ended).
-    func next(timeout: Duration) -> String? {
+    public func next(timeout: Duration) -> String? {
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         condition.lock()
         defer { condition.unlock() }
@@ -318,7 +319,7 @@ final class LineBuffer: @unchecked Sendable {
         }
     }
 
-    func waitFinished(timeout: Duration) -> Bool {
+    public func waitFinished(timeout: Duration) -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
         condition.lock()
         defer { condition.unlock() }
@@ -328,7 +329,7 @@ final class LineBuffer: @unchecked Sendable {
         return true
     }
 
-    var allText: String {
+    public var allText: String {
         condition.lock()
         defer { condition.unlock() }
         return String(decoding: buffer, as: UTF8.self)
