@@ -115,7 +115,8 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto", "COpenSSL", "WireKit"]),
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(
             name: "SignalingTests",
             dependencies: ["TestSupport", "Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),

@@ -1,4 +1,6 @@
+import Dispatch
 import EventLoop
+import Synchronization
 import ICE
 import ICETransport
 import Logging
@@ -444,5 +446,41 @@ extension Substring {
         while text.first == " " { text = text.dropFirst() }
         while text.last == " " || text.last == "\r" || text.last == "\n" { text = text.dropLast() }
         return text
+    }
+}
+
+extension Master {
+    /// Runs `body` on the loop and waits for its result (tests and tools; never call it from
+    /// the loop thread).
+    public nonisolated func inspect<T: Sendable>(_ body: @escaping @Sendable (isolated Master) -> T) -> T {
+        precondition(!loop.isOnLoopThread, "inspect would wait for itself")
+        let box = ResultBox<T>()
+        hop { master in box.set(body(master)) }
+        return box.wait()
+    }
+
+    /// How many viewer sessions exist (any state).
+    public var viewerCount: Int { viewers.count }
+    public var viewerKeys: [ViewerKey] { Array(viewers.keys) }
+    public var masterCounters: MasterCounters { counters }
+    /// Offer → first video packet latencies so far.
+    public var firstPacketLatencyList: [Duration] { firstPacketLatencies }
+    /// The peer connection state of a viewer.
+    public func connectionState(of key: ViewerKey) -> PeerConnectionState? { viewers[key]?.connection.state }
+}
+
+/// A value handed from the loop to a waiting thread.
+final class ResultBox<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    private let ready = DispatchSemaphore(value: 0)
+
+    func set(_ newValue: T) {
+        value.withLock { $0 = newValue }
+        ready.signal()
+    }
+
+    func wait() -> T {
+        ready.wait()
+        return value.withLock { $0! }
     }
 }

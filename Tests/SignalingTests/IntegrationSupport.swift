@@ -7,48 +7,6 @@ import Testing
 
 @testable import Signaling
 
-/// Every log line of one client, captured at any level (the test chooses), with its level.
-final class CapturedLog: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var text: String
-    }
-
-    private let storage = Mutex<[Line]>([])
-
-    func append(_ line: Line) { storage.withLock { $0.append(line) } }
-    var lines: [Line] { storage.withLock { $0 } }
-    var text: String { lines.map { "[\($0.level)] \($0.text)" }.joined(separator: "\n") }
-
-    func contains(_ fragment: String) -> Bool { lines.contains { $0.text.contains(fragment) } }
-    func count(_ fragment: String) -> Int { lines.filter { $0.text.contains(fragment) }.count }
-
-    /// A logger whose lines (message and metadata) all land here.
-    func logger(level: Logger.Level) -> Logger {
-        var logger = Logger(label: SignalingLog.label) { _ in CapturingLogHandler(log: self) }
-        logger.logLevel = level
-        return logger
-    }
-}
-
-/// A swift-log handler that writes to a `CapturedLog`.
-struct CapturingLogHandler: LogHandler {
-    let log: CapturedLog
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        let suffix = all.isEmpty ? "" : " " + all.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
-        log.append(CapturedLog.Line(level: event.level, text: "\(event.message)\(suffix)"))
-    }
-}
-
 /// The events a client delivered, waited on with a deadline.
 final class EventRecorder: @unchecked Sendable {
     private let condition = NSCondition()
