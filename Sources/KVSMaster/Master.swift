@@ -125,7 +125,7 @@ public actor Master {
     // MARK: Signaling events
 
     /// Everything the signaling client reports (on the loop).
-    func handleSignaling(_ event: SignalingEvent) {
+    public func handleSignaling(_ event: SignalingEvent) {
         guard phase == .running else { return }
         switch event {
         case .connected:
