@@ -14,41 +14,55 @@ struct KVSMasterCommand: ParsableCommand {
         commandName: "kvsmaster",
         abstract: "WebRTC master for Amazon Kinesis Video Streams signaling channels, for camera boards.",
         discussion: """
-            Runs as the master of a KVS signaling channel and streams H.264/H.265 video and Opus or G.711 \
-            audio to up to 10 viewers, with a data channel. All options: kvsmaster run --help.
+            Streams H.264/H.265 video and Opus or G.711 audio to up to 10 viewers
+            of a KVS signaling channel, with a data channel.
+            All options: kvsmaster run --help
 
-            Examples (KVS GStreamer sample style: channel, mode, source, rtsp-uri or audio codec, video codec):
+            KVS GStreamer sample style (channel, mode, source, rtsp-uri or audio
+            codec, video codec):
               kvsmaster my-channel
               kvsmaster my-channel video-only testsrc
               kvsmaster my-channel audio-video devicesrc opus h265
-              kvsmaster my-channel video-only rtspsrc rtsp://192.168.1.20:554/stream1
+              kvsmaster my-channel video-only rtspsrc rtsp://192.168.1.20/stream1
 
-            Examples (named flags):
-              kvsmaster --channel-name my-channel --source devicesrc --video-codec h264 --bitrate 1500 --max-viewers 4
-              kvsmaster my-channel --pipeline 'v4l2src ! videoconvert ! x264enc tune=zerolatency ! appsink name=video'
-              ffmpeg -i in.mp4 -c:v copy -bsf h264_mp4toannexb -f h264 - | kvsmaster my-channel video-only --annexb -
-              kvsmaster my-channel --config ./kvsmaster.conf --log-level debug --log-sdp
-              kvsmaster selfcheck        check the libraries and the media path (no AWS account needed)
+            Named flags:
+              kvsmaster --channel-name my-channel --source devicesrc --bitrate 1500
+              kvsmaster my-channel --max-viewers 4 --video-codec h265 --relay-only
+              kvsmaster my-channel --pipeline 'v4l2src ! videoconvert !
+                  x264enc tune=zerolatency ! appsink name=video'
+              camera-encoder | kvsmaster my-channel video-only --annexb -
+              kvsmaster my-channel --config ./kvsmaster.conf --log-level debug
+              kvsmaster selfcheck      (check the libraries; no AWS account needed)
 
             Under systemd (systemd/kvsmaster.service, Type=notify):
-              sudo systemd/install.sh && sudo systemctl enable --now kvsmaster
+              sudo systemd/install.sh
+              sudo systemctl enable --now kvsmaster
               journalctl -u kvsmaster -f
 
-            Precedence: command line > environment > config file > defaults. The config file is --config PATH,
-            else /etc/kvsmaster/kvsmaster.conf when it exists (see config/kvsmaster.conf.example). An invalid
-            config file or setting exits with status 2.
+            Precedence: command line > environment > config file > defaults.
+            The config file is --config PATH, else /etc/kvsmaster/kvsmaster.conf
+            when it exists (see config/kvsmaster.conf.example). An invalid config
+            file or setting exits with status 2, an invalid command line with 64.
 
             Environment (as the KVS C SDK reads it):
-              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN   credentials (or ~/.aws/credentials)
-              AWS_DEFAULT_REGION        region (default us-west-2)
-              AWS_KVS_CACERT_PATH       CA bundle for the AWS endpoints
-              AWS_KVS_LOG_LEVEL         1 verbose, 2 debug, 3 info, 4 warn (default), 5 error, 6 fatal, 7 silent
-              DEBUG_LOG_SDP=TRUE        log offers and answers
-              AWS_ENABLE_FILE_LOGGING=TRUE   also log to kvsmaster.log in the state (or working) directory
-              KVS_ICE_TRANSPORT_POLICY=relay  TURN relay candidates only
-              CONTROL_PLANE_URI, KVS_DUALSTACK_ENDPOINTS=ON, KVS_STUN_URI   endpoint overrides
-              AWS_IOT_CORE_CREDENTIAL_ENDPOINT, AWS_IOT_CORE_CERT, AWS_IOT_CORE_PRIVATE_KEY,
-              AWS_IOT_CORE_ROLE_ALIAS, AWS_IOT_CORE_THING_NAME   credentials from AWS IoT
+              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                                     credentials (or ~/.aws/credentials)
+              AWS_DEFAULT_REGION     region (default us-west-2)
+              AWS_KVS_CACERT_PATH    CA bundle for the AWS endpoints
+              AWS_KVS_LOG_LEVEL      1 verbose, 2 debug, 3 info, 4 warn (default),
+                                     5 error, 6 fatal, 7 silent
+              DEBUG_LOG_SDP=TRUE     log offers and answers
+              AWS_ENABLE_FILE_LOGGING=TRUE
+                                     also log to kvsmaster.log in the state
+                                     directory (else the working directory)
+              KVS_ICE_TRANSPORT_POLICY=relay
+                                     TURN relay candidates only
+              CONTROL_PLANE_URI, KVS_DUALSTACK_ENDPOINTS=ON, KVS_STUN_URI
+                                     endpoint overrides
+              AWS_IOT_CORE_CREDENTIAL_ENDPOINT, AWS_IOT_CORE_CERT,
+              AWS_IOT_CORE_PRIVATE_KEY, AWS_IOT_CORE_ROLE_ALIAS,
+              AWS_IOT_CORE_THING_NAME
+                                     credentials from the AWS IoT provider
             """,
         version: KVSMasterVersion.string,
         subcommands: [RunCommand.self, SelfCheckCommand.self],
@@ -65,7 +79,7 @@ struct RunCommand: ParsableCommand {
             Examples:
               kvsmaster my-channel video-only testsrc
               kvsmaster my-channel audio-video rtspsrc rtsp://camera.local/stream h264
-              kvsmaster --channel-name my-channel --source devicesrc --video-codec h265 --relay-only
+              kvsmaster --channel-name my-channel --source devicesrc --relay-only
             """)
 
     @OptionGroup var arguments: DaemonArguments

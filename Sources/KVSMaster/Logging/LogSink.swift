@@ -38,12 +38,13 @@ public final class LogSink: Sendable {
     /// Writes `line` (which ends in a newline) to every descriptor; errors are ignored, since
     /// there is nowhere left to report them.
     public func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
+        let bytes = Array(line.utf8)
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
             for fd in descriptors {
                 var offset = 0
                 while offset < buffer.count {
-                    let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    let written = Glibc.write(fd, base + offset, buffer.count - offset)
                     if written < 0 && errno == EINTR { continue }
                     guard written > 0 else { break }
                     offset += written
