@@ -49,7 +49,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logSDP = false
     /// AWS_KVS_LOG_LEVEL (1 verbose … 7 silent).
     public var logLevel: DaemonLogLevel = .warning
-    /// AWS_ENABLE_FILE_LOGGING: also write the log to this file.
+    /// `--log-file`, or with AWS_ENABLE_FILE_LOGGING / `file-logging` `kvsmaster.log` in the
+    /// state directory (else the working directory): also append the log to this file.
     public var logFile: String?
     /// The reply sent for each data-channel message (nil: no reply).
     public var dataChannelReply: String? = DaemonConfiguration.sampleDataChannelReply
@@ -63,7 +64,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var iceServerIndex = 0
     /// Where the endpoint cache lives (nil: the default path, e.g. $STATE_DIRECTORY).
     public var stateDirectory: String?
-    /// The AWS region (AWS_DEFAULT_REGION) when set in the config file or on the command line.
+    /// The AWS region when set (command line, AWS_DEFAULT_REGION, or the config file); the
+    /// effective environment the daemon receives carries the same value.
     public var region: String?
 
     /// The KVS C SDK sample's reply to every data-channel message.

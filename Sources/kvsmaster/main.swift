@@ -1,18 +1,111 @@
 import ArgumentParser
 import KVSMaster
 
-/// The kvsmaster command line.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The kvsmaster command line: `run` (the default, so `kvsmaster my-channel` works as the KVS
+/// sample does) and `selfcheck`.
 struct KVSMasterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kvsmaster",
         abstract: "WebRTC master for Amazon Kinesis Video Streams signaling channels, for camera boards.",
         discussion: """
-            Examples:
-              kvsmaster selfcheck        check the libraries and the capture → RTP → SRTP path (no AWS account needed)
-              kvsmaster --version
+            Streams H.264/H.265 video and Opus or G.711 audio to up to 10 viewers
+            of a KVS signaling channel, with a data channel.
+            All options: kvsmaster run --help
+
+            KVS GStreamer sample style (channel, mode, source, rtsp-uri or audio
+            codec, video codec):
+              kvsmaster my-channel
+              kvsmaster my-channel video-only testsrc
+              kvsmaster my-channel audio-video devicesrc opus h265
+              kvsmaster my-channel video-only rtspsrc rtsp://192.168.1.20/stream1
+
+            Named flags:
+              kvsmaster --channel-name my-channel --source devicesrc --bitrate 1500
+              kvsmaster my-channel --max-viewers 4 --video-codec h265 --relay-only
+              kvsmaster my-channel --pipeline 'v4l2src ! videoconvert !
+                  x264enc tune=zerolatency ! appsink name=video'
+              camera-encoder | kvsmaster my-channel video-only --annexb -
+              kvsmaster my-channel --config ./kvsmaster.conf --log-level debug
+              kvsmaster selfcheck      (check the libraries; no AWS account needed)
+
+            Under systemd (systemd/kvsmaster.service, Type=notify):
+              sudo systemd/install.sh
+              sudo systemctl enable --now kvsmaster
+              journalctl -u kvsmaster -f
+
+            Precedence: command line > environment > config file > defaults.
+            The config file is --config PATH, else /etc/kvsmaster/kvsmaster.conf
+            when it exists (see config/kvsmaster.conf.example). An invalid config
+            file or setting exits with status 2, an invalid command line with 64.
+
+            Environment (as the KVS C SDK reads it):
+              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                                     credentials (or ~/.aws/credentials)
+              AWS_DEFAULT_REGION     region (default us-west-2)
+              AWS_KVS_CACERT_PATH    CA bundle for the AWS endpoints
+              AWS_KVS_LOG_LEVEL      1 verbose, 2 debug, 3 info, 4 warn (default),
+                                     5 error, 6 fatal, 7 silent
+              DEBUG_LOG_SDP=TRUE     log offers and answers
+              AWS_ENABLE_FILE_LOGGING=TRUE
+                                     also log to kvsmaster.log in the state
+                                     directory (else the working directory)
+              KVS_ICE_TRANSPORT_POLICY=relay
+                                     TURN relay candidates only
+              CONTROL_PLANE_URI, KVS_DUALSTACK_ENDPOINTS=ON, KVS_STUN_URI
+                                     endpoint overrides
+              AWS_IOT_CORE_CREDENTIAL_ENDPOINT, AWS_IOT_CORE_CERT,
+              AWS_IOT_CORE_PRIVATE_KEY, AWS_IOT_CORE_ROLE_ALIAS,
+              AWS_IOT_CORE_THING_NAME
+                                     credentials from the AWS IoT provider
             """,
         version: KVSMasterVersion.string,
-        subcommands: [SelfCheckCommand.self])
+        subcommands: [RunCommand.self, SelfCheckCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// Runs the master until SIGTERM/SIGINT; exits with the daemon's status, or 2 when the
+/// configuration is invalid.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the master for a signaling channel (the default command).",
+        discussion: """
+            Examples:
+              kvsmaster my-channel video-only testsrc
+              kvsmaster my-channel audio-video rtspsrc rtsp://camera.local/stream h264
+              kvsmaster --channel-name my-channel --source devicesrc --relay-only
+            """)
+
+    @OptionGroup var arguments: DaemonArguments
+
+    func run() throws {
+        let resolver = DaemonConfigurationResolver(environment: ProcessEnvironment.current())
+        let resolved: ResolvedDaemonConfiguration
+        switch resolver.resolve(arguments) {
+        case .success(let value): resolved = value
+        case .failure(let error):
+            printError("kvsmaster: \(error)")
+            throw ExitCode(2)
+        }
+        do {
+            try DaemonLogging.bootstrap(level: resolved.configuration.logLevel, logFile: resolved.configuration.logFile)
+        } catch {
+            printError("kvsmaster: \(error)")
+            throw ExitCode(2)
+        }
+        throw ExitCode(Daemon.run(configuration: resolved.configuration, environment: resolved.environment))
+    }
+
+    func printError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
 }
 
 struct SelfCheckCommand: ParsableCommand {

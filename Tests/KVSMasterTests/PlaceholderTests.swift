@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct KVSMasterTestsBuild {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
