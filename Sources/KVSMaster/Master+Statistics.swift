@@ -30,7 +30,7 @@ extension Master {
             }
             if let rtt = stats.candidatePair?.currentRoundTripTime { parts.append("rtt \(Int(rtt * 1000)) ms") }
             parts.append("sent \(stats.transport.bytesSent) B")
-            parts.append(contentsOf: media.statusParts(for: session))
+            parts.append(contentsOf: mediaStatusParts(for: session))
             parts.append("dc msgs \(session.dataChannelMessages)")
             lines.append(parts.joined(separator: ", "))
         }
@@ -57,13 +57,8 @@ extension Master {
         logger.notice("statistics of \(viewers.count) viewer session(s):")
         for (key, session) in viewers {
             logger.notice("\(key): \(session.connection.statistics())")
-            for line in media.fullStatistics(for: session) { logger.notice("\(key): \(line)") }
+            if let stats = mediaStatistics(of: key) { logger.notice("\(key): media \(stats)") }
         }
         if let signaling { logger.notice("signaling metrics: \(signaling.snapshot.metrics)") }
     }
-}
-
-extension MasterMedia {
-    func statusParts(for session: ViewerSession) -> [String] { [] }
-    func fullStatistics(for session: ViewerSession) -> [String] { [] }
 }

@@ -88,7 +88,7 @@ public actor Master {
         guard phase == .created else { return }
         phase = .running
         signaling = client
-        media.start(master: self)
+        startMedia()
         client?.start()
         scheduleStatistics()
         logger.info(
@@ -103,7 +103,7 @@ public actor Master {
         phase = .stopping
         logger.info("shutting down: closing \(viewers.count) viewer session(s) and signaling")
         for key in Array(viewers.keys) { endSession(key, reason: "shutdown", notifySignaling: false) }
-        media.stop()
+        stopMedia()
         if let statsTimer { loop.cancel(statsTimer) }
         if let storageJoinTimer { loop.cancel(storageJoinTimer) }
         statsTimer = nil
@@ -213,7 +213,6 @@ public actor Master {
         let session = ViewerSession(key: key, connection: connection, generation: nextGeneration, created: loop.now)
         viewers[key] = session
         wire(session)
-        media.viewerAdded(session, offer: offer)
         do throws(PeerConnectionError) {
             try connection.start()
         } catch {
@@ -257,7 +256,7 @@ public actor Master {
             transport: ICETransportConfiguration(
                 ice: ice, localAddresses: settings.localAddresses, turnServers: iceServers.turnServers),
             dtlsContext: context)
-        configuration.mediaAnswerer = media.answerer(for: key)
+        configuration.mediaAnswerer = media.answerer()
         return configuration
     }
 
@@ -286,14 +285,14 @@ public actor Master {
             guard let self else { return }
             self.assumeIsolated { master in
                 guard let current = master.viewers[key], current.generation == generation else { return }
-                master.media.receivedRTCP(packet, from: current)
+                master.mediaReceivedRTCP(packet, from: current)
             }
         }
         session.connection.onRTP = { [weak self] packet in
             guard let self else { return }
             self.assumeIsolated { master in
                 guard let current = master.viewers[key], current.generation == generation else { return }
-                master.media.receivedRTP(packet, from: current)
+                master.mediaReceivedRTP(packet, from: current)
             }
         }
     }
@@ -302,6 +301,7 @@ public actor Master {
         let key = session.key
         switch event {
         case .localDescription(let answer):
+            mediaViewerNegotiated(session, answer: answer)
             sendAnswer(answer, to: session)
         case .localCandidate(let candidate, let mid):
             // The storage session only gets candidates it can reach (no host candidates).
@@ -327,7 +327,7 @@ public actor Master {
             session.mediaReady = loop.now
             logger.info(
                 "\(key): DTLS connected (\(cipherSuite), SRTP \(profile)) \(Master.milliseconds(loop.now - session.created)) ms after the offer")
-            media.viewerReady(session)
+            mediaViewerReady(session)
         case .dataChannelTransportReady:
             break
         case .dataChannelOpened(let info):
@@ -367,7 +367,7 @@ public actor Master {
     /// sockets, TURN allocations and timers close in `close()`, the fan-out state here.
     func endSession(_ key: ViewerKey, reason: String, notifySignaling: Bool) {
         guard let session = viewers.removeValue(forKey: key) else { return }
-        media.viewerRemoved(session)
+        mediaViewerRemoved(session)
         session.connection.onEvent = nil
         session.connection.onRTP = nil
         session.connection.onRTCP = nil

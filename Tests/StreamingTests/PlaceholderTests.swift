@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct StreamingTestsBuild {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}
