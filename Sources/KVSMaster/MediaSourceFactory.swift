@@ -1,8 +1,56 @@
+import Glibc
 import Media
 
-/// Builds the configured ``MediaSource``.
+/// Builds the configured ``MediaSource`` (nil codecs never happen: every source has video or
+/// audio). GStreamer sources exist only in builds with the `GStreamer` trait.
 public enum MediaSourceFactory {
     public static func make(_ configuration: DaemonConfiguration) -> Result<(any MediaSource)?, MediaSourceError> {
-        .success(nil)
+        let audioCodec: MediaCodec? = configuration.sendsAudio ? configuration.audioCodec : nil
+        do throws(MediaSourceError) {
+            switch configuration.source {
+            case .sampleFrames(let video, let audio):
+                return .success(
+                    try SampleFrameSource(
+                        videoFolder: video, videoCodec: configuration.videoCodec,
+                        audioFolder: audioCodec == nil ? nil : audio, audioCodec: audioCodec ?? .opus,
+                        frameRate: configuration.frameRate))
+            case .annexB(let path):
+                let input: AnnexBStreamSource.Input
+                if path == "-" {
+                    input = .standardInput
+                } else if AnnexBStreamSource.isFIFO(path) {
+                    input = .fifo(path: path)
+                } else {
+                    input = .file(path: path, loop: true)
+                }
+                return .success(
+                    try AnnexBStreamSource(input: input, codec: configuration.videoCodec, frameRate: configuration.frameRate))
+            case .testsrc, .devicesrc, .rtspsrc, .pipeline:
+                return makeGStreamerSource(configuration, audioCodec: audioCodec)
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func makeGStreamerSource(
+        _ configuration: DaemonConfiguration, audioCodec: MediaCodec?
+    ) -> Result<(any MediaSource)?, MediaSourceError> {
+        #if KVS_GSTREAMER
+            return .failure(.unavailable("GStreamer sources are not wired yet"))
+        #else
+            return .failure(
+                .unavailable(
+                    "this kvsmaster was built without GStreamer: use --sample-frames DIR or --annexb PATH|- as the source"))
+        #endif
+    }
+}
+
+extension AnnexBStreamSource {
+    /// Whether `path` names a FIFO (a vendor encoder writing into a named pipe).
+    static func isFIFO(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return (info.st_mode & S_IFMT) == S_IFIFO
     }
 }

@@ -92,6 +92,16 @@ public enum JSEPAnswer {
             }
             sections[index] = media
         }
+        // Rejected sections keep our ICE credentials and fingerprint: some stacks (aiortc)
+        // validate them on every section, port 0 or not.
+        for index in sections.indices where sections[index].port == 0 {
+            sections[index].iceUfrag = local.credentials.ufrag
+            sections[index].icePwd = local.credentials.pwd
+            sections[index].fingerprints = [
+                Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)
+            ]
+            sections[index].setup = local.setup
+        }
         answer.media = sections
         return answer
     }

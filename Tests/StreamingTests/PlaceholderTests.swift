@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct StreamingTestsBuild {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
