@@ -92,16 +92,6 @@ public enum JSEPAnswer {
             }
             sections[index] = media
         }
-        // Rejected sections keep our ICE credentials and fingerprint: some stacks (aiortc)
-        // validate them on every section, port 0 or not.
-        for index in sections.indices where sections[index].port == 0 {
-            sections[index].iceUfrag = local.credentials.ufrag
-            sections[index].icePwd = local.credentials.pwd
-            sections[index].fingerprints = [
-                Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)
-            ]
-            sections[index].setup = local.setup
-        }
         answer.media = sections
         return answer
     }
@@ -112,8 +102,10 @@ public enum JSEPAnswer {
         answering offered: MediaDescription, in offer: SessionDescription, answerer: MediaSectionAnswerer? = nil
     ) -> MediaDescription {
         if offered.port == 0 && !offered.bundleOnly { return rejected(offered) }
-        if offered.type != .application, offered.isRTP, let answerer {
-            guard var media = answerer.answer(offered, offer) else { return rejected(offered) }
+        // Without a section from the daemon (no source of that kind, no common codec) the
+        // default below applies: receive-only or inactive rather than rejected, as browsers
+        // answer, since some stacks (aiortc) refuse answers with rejected bundled sections.
+        if offered.type != .application, offered.isRTP, let answerer, var media = answerer.answer(offered, offer) {
             // The transport part is ours: same mid, rtcp-mux on the bundled transport.
             media.port = 9
             media.mid = offered.mid

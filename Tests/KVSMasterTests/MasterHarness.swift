@@ -156,7 +156,12 @@ final class ViewerProcess {
         wait(timeout: timeout) { $0["event"] as? String == "connectionState" && $0["state"] as? String == "connected" } != nil
     }
 
-    var stderrText: String { process.stderrText }
+    /// Stderr plus what the viewer reported, for failure messages.
+    var stderrText: String {
+        let state = process.isRunning ? "running" : "exited \(process.process.terminationStatus)"
+        let reported = events.suffix(5).map { "\($0)" }.joined(separator: "\n")
+        return "[\(state); \(events.count) events; last:\n\(reported)]\n" + process.stderrText
+    }
 
     func stop() {
         guard !stopped else { return }
