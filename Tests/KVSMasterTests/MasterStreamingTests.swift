@@ -53,4 +53,73 @@ import Testing
         print("offer → first video packet: \(latencies.map { "\($0.components.attoseconds / 1_000_000_000_000_000 + $0.components.seconds * 1000) ms" })")
         #expect(latencies.count == 3)
     }
+
+    static func annexBSource() throws -> (AnnexBStreamSource, URL) {
+        let stream = try makeH264Stream()
+        return (try AnnexBStreamSource(input: .file(path: stream.path, loop: true), codec: .h264, frameRate: 30), stream)
+    }
+
+    @Test func goAwayKeepsConnectedViewersStreamingAndNewViewersJoinAfterwards() throws {
+        let (source, stream) = try Self.annexBSource()
+        defer { try? FileManager.default.removeItem(at: stream.deletingLastPathComponent()) }
+        let harness = try MasterHarness(source: source)
+        defer { harness.stop() }
+        #expect(harness.waitConnected(), "signaling did not connect:\n\(harness.logText)")
+        let first = try harness.startViewer("before", arguments: ["--duration", "12"])
+        #expect(first.wait(timeout: .seconds(30)) { $0["event"] as? String == "stats" && $0.int("video") >= 60 } != nil,
+            "the first viewer did not start decoding:\n\(first.stderrText)")
+        try harness.emulator.admin("POST", "/master/go-away")
+        #expect(poll(timeout: .seconds(20)) { harness.client.snapshot.metrics.numberOfReconnects >= 1 && harness.waitConnected(timeout: .zero) },
+            "the master did not reconnect after GO_AWAY:\n\(harness.logText)")
+        let second = try harness.startViewer("after", arguments: ["--duration", "3"])
+        let afterDone = try #require(second.waitDone(timeout: .seconds(40)), "the viewer after GO_AWAY did not finish:\n\(second.stderrText)")
+        #expect(afterDone.int("video") >= 60, "the viewer after GO_AWAY decoded \(afterDone.int("video")) frames")
+        let firstDone = try #require(first.waitDone(timeout: .seconds(40)), "the first viewer did not finish:\n\(first.stderrText)")
+        print("GO_AWAY: the connected viewer decoded \(firstDone.int("video")) frames, largest gap \(firstDone.double("maxGap")) s")
+        #expect(firstDone.double("maxGap") < 1.0, "a gap of \(firstDone.double("maxGap")) s in the connected viewer's video")
+        #expect(Double(firstDone.int("video")) >= 0.9 * 30 * 12)
+    }
+
+    @Test func lossOnOneViewerIsRepairedByRetransmissionsAndLeavesTheOtherAlone() throws {
+        let (source, stream) = try Self.annexBSource()
+        defer { try? FileManager.default.removeItem(at: stream.deletingLastPathComponent()) }
+        let harness = try MasterHarness(source: source)
+        defer { harness.stop() }
+        #expect(harness.waitConnected(), "signaling did not connect:\n\(harness.logText)")
+        let lossy = try harness.startViewer("lossy", arguments: ["--duration", "10", "--loss", "0.05", "--hold"])
+        let clean = try harness.startViewer("clean", arguments: ["--duration", "10", "--hold"])
+        let lossyDone = try #require(lossy.waitDone(timeout: .seconds(60)), "lossy viewer:\n\(lossy.stderrText)")
+        let cleanDone = try #require(clean.waitDone(timeout: .seconds(60)), "clean viewer:\n\(clean.stderrText)")
+        let lossyStats = try #require(harness.master.inspect { $0.mediaStatistics(of: .viewer("lossy")) }?.video)
+        let cleanStats = try #require(harness.master.inspect { $0.mediaStatistics(of: .viewer("clean")) }?.video)
+        lossy.process.send("close")
+        clean.process.send("close")
+        print(
+            "5 % loss: lossy viewer dropped \(lossyDone.int("rtpDropped")) packets, decoded \(lossyDone.int("video")) frames; "
+                + "master got \(lossyStats.nackCount) NACKs and retransmitted \(lossyStats.retransmittedPacketsSent) packets; "
+                + "clean viewer decoded \(cleanDone.int("video")) frames (NACKs \(cleanStats.nackCount))")
+        #expect(lossyDone.int("rtpDropped") > 0)
+        #expect(lossyStats.nackCount > 0)
+        #expect(lossyStats.retransmittedPacketsSent > 0)
+        #expect(lossyDone.int("video") > 0)
+        #expect(Double(cleanDone.int("video")) >= 0.9 * 30 * 10)
+        #expect(cleanStats.retransmittedPacketsSent == 0)
+    }
+
+    @Test func aViewerThatVanishesIsFreedWhenConsentExpires() throws {
+        let (source, stream) = try Self.annexBSource()
+        defer { try? FileManager.default.removeItem(at: stream.deletingLastPathComponent()) }
+        let harness = try MasterHarness(source: source)
+        defer { harness.stop() }
+        #expect(harness.waitConnected(), "signaling did not connect:\n\(harness.logText)")
+        let viewer = try harness.startViewer("ghost", arguments: ["--duration", "2", "--silent-exit"])
+        #expect(viewer.waitDone(timeout: .seconds(40)) != nil, "viewer:\n\(viewer.stderrText)")
+        let vanished = ContinuousClock.now
+        #expect(harness.master.inspect { $0.viewerCount } == 1)
+        #expect(poll(timeout: .seconds(40)) { harness.master.inspect { $0.viewerCount } == 0 },
+            "the vanished viewer's session was not freed:\n\(harness.logText)")
+        let freedAfter = ContinuousClock.now - vanished
+        print("a vanished viewer was freed \(freedAfter) after it went silent")
+        #expect(freedAfter <= .seconds(35))
+    }
 }

@@ -15,7 +15,7 @@ every video and audio frame it receives and reports, as JSON lines on stdout:
 
 --loss P drops a fraction P of the incoming RTP packets before aiortc's receiver sees them
 (so its NACKs ask the master for retransmissions). Runs --duration seconds after the first
-video frame, then closes (or when stdin says "close"). --silent-exit leaves without closing
+video frame, then closes (with --hold, once stdin has a line). --silent-exit leaves without closing
 the peer connection (a viewer that vanishes: no DTLS close_notify, no SCTP shutdown).
 """
 
@@ -122,6 +122,7 @@ async def main():
     parser.add_argument("--loss", type=float, default=0.0)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--silent-exit", action="store_true")
+    parser.add_argument("--hold", action="store_true", help="after done, stay connected until stdin has a line")
     args = parser.parse_args()
 
     counters = Counters()
@@ -200,6 +201,8 @@ async def main():
     emit(dict({"event": "done", "state": pc.connectionState}, **counters.fields()))
     if args.silent_exit:
         os._exit(0)
+    if args.hold:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     for task in tasks:
         task.cancel()
     await pc.close()
