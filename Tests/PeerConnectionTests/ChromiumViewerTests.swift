@@ -42,6 +42,9 @@ extension PeerConnectionSuites {
                 offer.iceOptions = []
                 for index in offer.media.indices { offer.media[index].iceOptions = [] }
                 #expect(offer.media.allSatisfy { !$0.candidates.isEmpty }, "the non-trickle offer carries its candidates")
+                let candidates = offer.media.first?.candidates ?? []
+                print("chromium (non-trickle): the offer's transport section carries \(candidates.count) candidates, "
+                    + "\(candidates.filter { $0.transport.isTCP }.count) of them TCP")
             }
             let id = try await rig.makeAnswerer(offer: offer, try configuration(network, media: media))
             try await rig.start(id)
