@@ -160,6 +160,9 @@ actor PeerRig {
     }
 
     func start(_ id: Int) throws(PeerConnectionError) { try connections[id]?.start() }
+    /// A candidate trickled by a peer outside the rig (a browser).
+    func addRemoteCandidate(_ id: Int, _ candidate: CandidateAttribute) { connections[id]?.addRemoteCandidate(candidate) }
+    func addRemoteEndOfCandidates(_ id: Int) { connections[id]?.addRemoteEndOfCandidates() }
     func setAnswer(_ id: Int, _ answer: SessionDescription) throws(PeerConnectionError) {
         try connections[id]?.setRemoteAnswer(answer)
     }
