@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .target(
-            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
+            name: "TestSupport", dependencies: ["WireKit", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(
             name: "SignalingTests",
             dependencies: ["TestSupport", "Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),
@@ -127,8 +127,8 @@ let package = Package(
         .testTarget(
             name: "PeerConnectionTests",
             dependencies: [
-                "PeerConnection", "ICETransport", "ICE", "EventLoop", "Security", "DataChannel", "RTP", "SDP", "WireKit",
-                "KVSCrypto",
+                "TestSupport", "PeerConnection", "ICETransport", "ICE", "EventLoop", "Security", "DataChannel", "RTP", "SDP",
+                "WireKit", "KVSCrypto",
             ]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "CUsrsctp", "WireKit"]),
         .testTarget(

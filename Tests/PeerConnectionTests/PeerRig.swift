@@ -1,3 +1,4 @@
+import TestSupport
 import DataChannel
 import EventLoop
 import Glibc
@@ -10,11 +11,6 @@ import Testing
 import WireKit
 
 /// CLOCK_MONOTONIC, the clock the event loop's `now` reads.
-func monotonicNow() -> Instant {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Instant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
-}
 
 func milliseconds(_ duration: Duration) -> Double { Double(duration.nanoseconds) / 1e6 }
 

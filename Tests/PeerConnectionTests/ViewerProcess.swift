@@ -1,14 +1,9 @@
 import Foundation
+import TestSupport
 import Glibc
 import WireKit
 
 /// Paths of the support scripts and of the checkout's Python environment.
-enum SupportPaths {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let scripts = repository.appendingPathComponent("Tests/Support/PeerConnection")
-    static let python = repository.appendingPathComponent(".venv/bin/python")
-}
 
 struct MissingPeer: Error, CustomStringConvertible {
     var description: String

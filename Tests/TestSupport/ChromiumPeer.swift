@@ -3,26 +3,36 @@ import Glibc
 import WireKit
 
 /// Where the Chromium viewer's tools live (Debian paths).
-enum ChromiumPaths {
-    static let chromium = "/usr/bin/chromium"
-    static let ip = "/usr/sbin/ip"
-    static let python = "/usr/bin/python3"
-    static let script = SupportPaths.repository.appendingPathComponent("Tests/Support/Chromium/chromium_viewer.py").path
+/// Paths of the checkout the tests run from.
+public enum SupportPaths {
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    public static let scripts = repository.appendingPathComponent("Tests/Support/PeerConnection")
+    public static let python = repository.appendingPathComponent(".venv/bin/python")
+}
+
+public enum ChromiumPaths {
+    public static let chromium = "/usr/bin/chromium"
+    public static let ip = "/usr/sbin/ip"
+    public static let python = "/usr/bin/python3"
+    public static let script = SupportPaths.repository.appendingPathComponent("Tests/Support/Chromium/chromium_viewer.py").path
 }
 
 /// Chromium, iproute2 or python3-aiohttp is missing, or the tests do not run as root.
-struct ChromiumUnavailable: Error, CustomStringConvertible {
-    var description: String
+public struct ChromiumUnavailable: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// An `ip` (or other) command that failed, with its output.
-struct ChromiumCommandFailed: Error, CustomStringConvertible {
-    var description: String
+public struct ChromiumCommandFailed: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
-enum ChromiumPrerequisites {
+public enum ChromiumPrerequisites {
     /// Throws a message naming the Debian package to install for whatever is missing.
-    static func check() throws {
+    public static func check() throws {
         guard getuid() == 0 else {
             throw ChromiumUnavailable(description: "the Chromium tests create a network namespace and a veth pair: run them as root")
         }
@@ -42,7 +52,7 @@ enum ChromiumPrerequisites {
 }
 
 /// Runs a tool to completion; its exit status and its stdout+stderr.
-func runTool(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+public func runTool(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -65,16 +75,16 @@ func runTool(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
 ///
 /// Names carry the test process's PID, so a later run can tell leftovers of a dead run (which
 /// it deletes) from those of a live one. ``remove()`` deletes the namespace and the pair.
-final class VethNamespace {
-    let name: String
-    let hostLink: String
-    let hostAddress: String
-    let peerAddress: String
+public final class VethNamespace {
+    public let name: String
+    public let hostLink: String
+    public let hostAddress: String
+    public let peerAddress: String
     private var created = false
     private static let prefix = "kvschr"
     nonisolated(unsafe) private static var counter = 0
 
-    init() throws {
+    public init() throws {
         try ChromiumPrerequisites.check()
         Self.removeLeftovers()
         Self.counter += 1
@@ -106,14 +116,14 @@ final class VethNamespace {
     }
 
     /// Deletes the namespace (which destroys the pair's inner end, and with it the pair).
-    func remove() {
+    public func remove() {
         if created { _ = try? runTool(ChromiumPaths.ip, ["netns", "del", name]) }
         created = false
         _ = try? runTool(ChromiumPaths.ip, ["link", "del", hostLink])
     }
 
     /// `ip netns exec <name> command…`, as `ip` arguments.
-    func command(_ command: [String]) -> [String] { ["netns", "exec", name] + command }
+    public func command(_ command: [String]) -> [String] { ["netns", "exec", name] + command }
 
     private static func ip(_ arguments: [String]) throws {
         let (status, output) = try runTool(ChromiumPaths.ip, arguments)
@@ -151,9 +161,9 @@ final class VethNamespace {
 /// are kept until a caller takes them, so trickled candidates are never skipped over. Its stderr
 /// (and Chromium's log tail on failure) goes to a file quoted in failures. Stopped by PID:
 /// SIGTERM (the script then kills Chromium and removes its temp dir), SIGKILL if it lingers.
-final class ChromiumViewer {
-    let process = Process()
-    let directory: URL
+public final class ChromiumViewer {
+    public let process = Process()
+    public let directory: URL
     private let input = Pipe()
     private let output = Pipe()
     private var pending: [UInt8] = []
@@ -161,7 +171,7 @@ final class ChromiumViewer {
     /// Every line received, for failure messages.
     private(set) var transcript: [String] = []
 
-    init(in namespace: VethNamespace, arguments: [String]) throws {
+    public init(in namespace: VethNamespace, arguments: [String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-chromium-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let errorLog = directory.appendingPathComponent("stderr.log")
@@ -175,9 +185,9 @@ final class ChromiumViewer {
     }
 
     /// `ip netns exec` execs the script, so this is the script's own PID.
-    var pid: pid_t { process.processIdentifier }
+    public var pid: pid_t { process.processIdentifier }
 
-    var stderrText: String {
+    public var stderrText: String {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("stderr.log").path) else {
             return ""
         }
@@ -185,12 +195,12 @@ final class ChromiumViewer {
     }
 
     /// The last lines of output and stderr, for a failure message.
-    var diagnostics: String {
+    public var diagnostics: String {
         "viewer output:\n" + transcript.suffix(20).map { String($0.prefix(400)) }.joined(separator: "\n")
             + "\nviewer stderr:\n" + String(stderrText.suffix(4000))
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(pid, SIGTERM)
             let deadline = monotonicNow() + .seconds(5)
@@ -201,7 +211,7 @@ final class ChromiumViewer {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func send(_ object: [String: Any]) throws {
+    public func send(_ object: [String: Any]) throws {
         var data = try JSONSerialization.data(withJSONObject: object)
         data.append(UInt8(ascii: "\n"))
         try input.fileHandleForWriting.write(contentsOf: data)
@@ -209,7 +219,7 @@ final class ChromiumViewer {
 
     /// The first line (queued or arriving within `timeout`) satisfying `match`, taken out of the
     /// queue; nil on timeout or end of output. Other lines stay queued.
-    func next(timeout: Duration, where match: ([String: Any]) -> Bool) -> [String: Any]? {
+    public func next(timeout: Duration, where match: ([String: Any]) -> Bool) -> [String: Any]? {
         let deadline = monotonicNow() + timeout
         while true {
             if let index = queued.firstIndex(where: match) { return queued.remove(at: index) }
@@ -218,12 +228,12 @@ final class ChromiumViewer {
         }
     }
 
-    func event(_ name: String, timeout: Duration) -> [String: Any]? {
+    public func event(_ name: String, timeout: Duration) -> [String: Any]? {
         next(timeout: timeout) { $0["event"] as? String == name }
     }
 
     /// Every line available now satisfying `match`, taken out of the queue (no waiting).
-    func take(where match: ([String: Any]) -> Bool) -> [[String: Any]] {
+    public func take(where match: ([String: Any]) -> Bool) -> [[String: Any]] {
         while readMore(waitingUpTo: .zero) {}
         let taken = queued.filter(match)
         queued.removeAll(where: match)
@@ -249,4 +259,11 @@ final class ChromiumViewer {
         }
         return true
     }
+}
+
+/// The monotonic clock as an ``Instant`` (CLOCK_MONOTONIC, the event loop's clock).
+public func monotonicNow() -> Instant {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Instant(nanoseconds: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
 }
