@@ -12,6 +12,8 @@ struct Relay {
         case none
         case udp(UDPSocket)
         case tcp(TCPConnection)
+        /// TLS over TCP (`turns:`): the client starts once the handshake is done.
+        case tls(TCPConnection, TLSClientStream)
     }
 
     let id: RelayID
@@ -43,6 +45,10 @@ struct Relay {
         case .none: break
         case .udp(let socket): socket.close()
         case .tcp(let connection): connection.close()
+        case .tls(let connection, let stream):
+            // close_notify goes out if the kernel takes it at once; nothing waits for it.
+            try? connection.write(stream.close())
+            connection.close()
         }
         link = .none
     }
@@ -80,7 +86,7 @@ extension ICETransport {
                 }
                 relays[index].link = .tcp(connection)
             case .tls:
-                throw .unsupportedTransport(.tls)
+                relays[index].link = try openTLSLink(relay.server, relay: id)
             }
             return true
         } catch {
@@ -209,6 +215,13 @@ extension ICETransport {
             case .tcp(let connection):
                 do throws(SocketError) {
                     try connection.write(transmit.payload)
+                    statistics.datagramsSent += 1
+                } catch {
+                    statistics.sendFailures += 1
+                }
+            case .tls(let connection, let stream):
+                do {
+                    try connection.write(try stream.write(transmit.payload))
                     statistics.datagramsSent += 1
                 } catch {
                     statistics.sendFailures += 1

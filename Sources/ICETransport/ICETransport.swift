@@ -22,7 +22,7 @@ import WireKit
 /// reference ends the session (``close()`` first, to release the TURN allocations).
 ///
 /// ## Not yet
-/// TURN over TLS (`turns:`), ICE-TCP candidates (RFC 6544) and mDNS resolution.
+/// ICE-TCP candidates (RFC 6544) and mDNS resolution.
 public final class ICETransport {
     /// Events for the owner (candidates to signal, state, the selected pair, relay outcomes).
     public var onEvent: ((ICETransportEvent) -> Void)?
