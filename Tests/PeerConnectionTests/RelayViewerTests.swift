@@ -85,6 +85,11 @@ extension PeerConnectionSuites {
                 let local = try #require(stats.localCandidates.first { $0.id == pairStats.localCandidateId })
                 #expect(local.candidateType == "relay")
                 #expect(pairStats.state == "succeeded")
+                // Checks through the relay both ways, with their round trips (W3C RTCIceCandidatePairStats).
+                print("relay over \(transport.rawValue): pair stats \(pairStats)")
+                #expect(pairStats.requestsSent >= 1 && pairStats.responsesReceived >= 1)
+                #expect(pairStats.requestsReceived >= 1 && pairStats.responsesSent == pairStats.requestsReceived)
+                #expect(pairStats.currentRoundTripTime != nil && pairStats.totalRoundTripTime > 0)
                 #expect(stats.iceServers.map(\.protocol) == [transport.rawValue])
                 #expect(stats.dataChannels.first { $0.label == "viewer" }.map { $0.messagesReceived == 100 && $0.messagesSent == 100 } == true)
 
