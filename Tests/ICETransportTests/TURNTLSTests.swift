@@ -154,5 +154,27 @@ extension ICETransportSuites {
             #expect(defaulted.port == 5349 && defaulted.transport == .tls)
             #expect(TURNServerURL("turns:10.1.2.3?transport=udp") == nil)
         }
+
+        /// What each GetIceServerConfig URI becomes: `turn:` alone is UDP then TCP.
+        @Test func getIceServerConfigURIsExpand() throws {
+            let credentials = TURNCredentials(username: "1:u", password: "p")
+            let resolved = IPAddress("203.0.113.7")!
+            let name = "1-2-3.t-4f3a.kinesisvideo.us-west-2.amazonaws.com"
+            let plain = ICETURNServer.servers(uri: "turn:\(name):443", address: resolved, credentials: credentials)
+            #expect(plain.map(\.transport) == [.udp, .tcp])
+            #expect(plain.allSatisfy { $0.address == SocketAddress(ip: resolved, port: 443) && $0.serverName == nil })
+            let udp = ICETURNServer.servers(uri: "turn:\(name):443?transport=udp", address: resolved, credentials: credentials)
+            #expect(udp.map(\.transport) == [.udp])
+            let tcp = ICETURNServer.servers(uri: "turn:\(name):443?transport=tcp", address: resolved, credentials: credentials)
+            #expect(tcp.map(\.transport) == [.tcp])
+            let tls = ICETURNServer.servers(uri: "turns:\(name):443?transport=tcp", address: resolved, credentials: credentials)
+            #expect(tls.map(\.transport) == [.tls])
+            #expect(tls.first?.serverName == name)
+            #expect(tls.first?.address == SocketAddress(ip: resolved, port: 443))
+            let literal = ICETURNServer.servers(uri: "turns:127.0.0.1", credentials: credentials)
+            #expect(literal.first?.address == SocketAddress("127.0.0.1:5349")! && literal.first?.serverName == "127.0.0.1")
+            #expect(ICETURNServer.servers(uri: "turn:\(name)", credentials: credentials).isEmpty)
+            #expect(ICETURNServer.servers(uri: "stun:\(name)", address: resolved, credentials: credentials).isEmpty)
+        }
     }
 }
