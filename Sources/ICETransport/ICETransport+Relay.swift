@@ -5,8 +5,8 @@ import STUN
 import TURN
 import WireKit
 
-/// One TURN server's allocation (RFC 8656): the sans-IO client and the socket or connection
-/// that carries its messages.
+/// One TURN server's allocation (RFC 8656): the sans-IO client and the socket, TCP connection
+/// or TLS stream that carries its messages.
 struct Relay {
     enum Link {
         case none
@@ -47,7 +47,8 @@ struct Relay {
         case .tcp(let connection): connection.close()
         case .tls(let connection, let stream):
             // close_notify goes out if the kernel takes it at once; nothing waits for it.
-            try? connection.write(stream.close())
+            let closeNotify = stream.close()
+            if !closeNotify.isEmpty { try? connection.write(closeNotify) }
             connection.close()
         }
         link = .none

@@ -76,6 +76,8 @@ final class TLSClientStream {
     private let writeBIO: OpaquePointer
     private(set) var state = State.idle
     let serverName: String
+    /// One TLS record's worth of plaintext, reused by every read.
+    private var readBuffer = [UInt8](repeating: 0, count: 16_384)
 
     init(serverName: String, trust: TLSTrustStore) throws(TLSStreamError) {
         ERR_clear_error()
@@ -212,12 +214,11 @@ final class TLSClientStream {
     }
 
     private func readPlaintext(_ output: inout Output) throws(TLSStreamError) {
-        var buffer = [UInt8](repeating: 0, count: 16_384)
         while case .established = state {
             ERR_clear_error()
-            let count = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            let count = readBuffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if count > 0 {
-                output.received += buffer[0..<Int(count)]
+                output.received += readBuffer[0..<Int(count)]
                 continue
             }
             switch SSL_get_error(ssl, count) {
