@@ -30,6 +30,8 @@ public struct CandidatePair: Hashable, Sendable, Identifiable {
     /// Controlled agent: the peer sent USE-CANDIDATE on this pair (§7.3.1.5); it is nominated
     /// once its own check succeeds.
     public var nominationRequested = false
+    /// What the W3C `RTCIceCandidatePairStats` report for the pair.
+    public var counters = CandidatePairCounters()
 
     public init(id: Int, localIndex: Int, remoteIndex: Int, priority: UInt64, foundation: String,
                 state: CandidatePairState) {
@@ -52,5 +54,34 @@ public struct CandidatePair: Hashable, Sendable, Identifiable {
     static func priority(local: UInt32, remote: UInt32, role: ICERole) -> UInt64 {
         role == .controlling ? priority(controlling: local, controlled: remote)
             : priority(controlling: remote, controlled: local)
+    }
+}
+
+/// Request, response and round-trip counters of one candidate pair, as W3C webrtc-stats
+/// `RTCIceCandidatePairStats` defines them (connectivity checks of RFC 8445 §7.2 and consent
+/// checks of RFC 7675 §5.1 alike).
+public struct CandidatePairCounters: Hashable, Sendable {
+    /// Binding requests sent on the pair, checks and consent checks, retransmissions not counted.
+    public var requestsSent = 0
+    /// Of those, consent checks.
+    public var consentRequestsSent = 0
+    /// Authenticated success responses received for the pair's requests.
+    public var responsesReceived = 0
+    /// Authenticated Binding requests received on the pair, retransmissions included.
+    public var requestsReceived = 0
+    /// Success responses sent to those requests.
+    public var responsesSent = 0
+    /// The sum of the round trips of ``responsesReceived``, each measured from the latest
+    /// transmission of its request.
+    public var totalRoundTripTime = Duration.zero
+    /// The latest round trip; nil before any response.
+    public var currentRoundTripTime: Duration?
+
+    public init() {}
+
+    mutating func recordResponse(roundTrip: Duration) {
+        responsesReceived += 1
+        totalRoundTripTime += roundTrip
+        currentRoundTripTime = roundTrip
     }
 }

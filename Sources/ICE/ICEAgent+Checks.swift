@@ -74,6 +74,7 @@ extension ICEAgent {
             message, purpose: .check(pairID: pair.id, nominating: nominating), from: local.base, relay: local.relay,
             to: remoteCandidates[pair.remoteIndex].address, key: remote.key, priority: priority,
             schedule: configuration.checkRetransmission, now: now)
+        pairs[index].counters.requestsSent += 1
     }
 
     // MARK: - Nomination (RFC 8445 §8.1)

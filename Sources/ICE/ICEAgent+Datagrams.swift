@@ -59,6 +59,9 @@ extension ICEAgent {
             if message.messageClass == .success, remote == transaction.destination, localBase == transaction.source {
                 consent?.lastResponse = now
                 consent?.isDisconnected = false
+                if let selectedPair, let index = pairIndex(of: selectedPair) {
+                    pairs[index].counters.recordResponse(roundTrip: now - transaction.lastSentAt)
+                }
             }
         case .check(let pairID, let nominating):
             handleCheckResponse(message, transaction: transaction, pairID: pairID, nominating: nominating,
@@ -90,6 +93,7 @@ extension ICEAgent {
             pairs[index].state = .failed
             return
         }
+        pairs[index].counters.recordResponse(roundTrip: now - transaction.lastSentAt)
         learnLocalPeerReflexive(mapped: mapped, pairIndex: index, priority: transaction.priority)
         pairs[index].state = .succeeded
         pairs[index].isValid = true

@@ -71,6 +71,8 @@ extension ICEAgent {
             index = pairIndex(id: id)
         }
         guard let index else { return }
+        pairs[index].counters.requestsReceived += 1
+        pairs[index].counters.responsesSent += 1  // the success response went out just before
         let id = pairs[index].id
         // §7.3.1.4: a triggered check, unless the pair already succeeded or is being checked.
         switch pairs[index].state {
@@ -128,5 +130,17 @@ extension ICEAgent {
         startTransaction(
             message, purpose: .consent, from: pair.local.base, relay: pair.local.relay, to: pair.remote.address,
             key: remote.key, priority: priority, schedule: once, now: now)
+        if let index = pairIndex(of: pair) {
+            pairs[index].counters.requestsSent += 1
+            pairs[index].counters.consentRequestsSent += 1
+        }
+    }
+
+    /// The checklist entry of a selected pair.
+    func pairIndex(of selected: ICESelectedPair) -> Int? {
+        pairs.firstIndex { pair in
+            localCandidates.indices.contains(pair.localIndex) && remoteCandidates.indices.contains(pair.remoteIndex)
+                && localCandidates[pair.localIndex] == selected.local && remoteCandidates[pair.remoteIndex] == selected.remote
+        }
     }
 }

@@ -29,6 +29,8 @@ struct STUNTransaction: Sendable {
     var schedule: STUNRetransmission
     var sends = 1
     var nextEvent: Instant
+    /// When the request last went out: round trips are measured from here.
+    var lastSentAt: Instant
 
     init(id: TransactionID, purpose: Purpose, request: [UInt8], source: SocketAddress, relay: RelayID?,
          destination: SocketAddress, key: STUNKey?, role: ICERole, priority: UInt32, schedule: STUNRetransmission,
@@ -44,6 +46,7 @@ struct STUNTransaction: Sendable {
         self.priority = priority
         self.schedule = schedule
         self.nextEvent = now + schedule.interval(after: 0)
+        self.lastSentAt = now
     }
 
     /// Whether the request went out as many times as allowed and the last wait is over.
@@ -87,6 +90,7 @@ extension ICEAgent {
                 continue
             }
             transactions[index].recordRetransmit()
+            transactions[index].lastSentAt = now
             let t = transactions[index]
             send(t.request, from: t.source, relay: t.relay, to: t.destination)
             index += 1

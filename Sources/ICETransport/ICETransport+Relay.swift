@@ -5,13 +5,15 @@ import STUN
 import TURN
 import WireKit
 
-/// One TURN server's allocation (RFC 8656): the sans-IO client and the socket or connection
-/// that carries its messages.
+/// One TURN server's allocation (RFC 8656): the sans-IO client and the socket, TCP connection
+/// or TLS stream that carries its messages.
 struct Relay {
     enum Link {
         case none
         case udp(UDPSocket)
         case tcp(TCPConnection)
+        /// TLS over TCP (`turns:`): the client starts once the handshake is done.
+        case tls(TCPConnection, TLSClientStream)
     }
 
     let id: RelayID
@@ -43,6 +45,11 @@ struct Relay {
         case .none: break
         case .udp(let socket): socket.close()
         case .tcp(let connection): connection.close()
+        case .tls(let connection, let stream):
+            // close_notify goes out if the kernel takes it at once; nothing waits for it.
+            let closeNotify = stream.close()
+            if !closeNotify.isEmpty { try? connection.write(closeNotify) }
+            connection.close()
         }
         link = .none
     }
@@ -80,7 +87,7 @@ extension ICETransport {
                 }
                 relays[index].link = .tcp(connection)
             case .tls:
-                throw .unsupportedTransport(.tls)
+                relays[index].link = try openTLSLink(relay.server, relay: id)
             }
             return true
         } catch {
@@ -209,6 +216,13 @@ extension ICETransport {
             case .tcp(let connection):
                 do throws(SocketError) {
                     try connection.write(transmit.payload)
+                    statistics.datagramsSent += 1
+                } catch {
+                    statistics.sendFailures += 1
+                }
+            case .tls(let connection, let stream):
+                do {
+                    try connection.write(try stream.write(transmit.payload))
                     statistics.datagramsSent += 1
                 } catch {
                     statistics.sendFailures += 1

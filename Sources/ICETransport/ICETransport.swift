@@ -10,10 +10,11 @@ import WireKit
 ///
 /// It owns one UDP socket per usable local address (host candidates, RFC 8445 §5.1.1.1; STUN
 /// server requests leave from them too), one TURN client per configured server with its own
-/// UDP socket or TCP connection, and one loop timer armed for the earliest deadline of the agent
-/// and the clients, re-armed after every input. Datagrams are demultiplexed by first byte
-/// (RFC 7983): STUN goes to the agent, data relayed by TURN is unwrapped first, and anything
-/// else arriving on a valid pair goes to ``onData`` (where DTLS/SRTP plug in).
+/// UDP socket, TCP connection or TLS stream over TCP (`turns:`), and one loop timer armed for
+/// the earliest deadline of the agent and the clients, re-armed after every input. Datagrams
+/// are demultiplexed by first byte (RFC 7983): STUN goes to the agent, data relayed by TURN is
+/// unwrapped first, and anything else arriving on a valid pair goes to ``onData`` (where
+/// DTLS/SRTP plug in).
 ///
 /// ## Threading
 /// Not `Sendable`, and used only on the loop thread: every method, including `init`, must be
@@ -22,7 +23,7 @@ import WireKit
 /// reference ends the session (``close()`` first, to release the TURN allocations).
 ///
 /// ## Not yet
-/// TURN over TLS (`turns:`), ICE-TCP candidates (RFC 6544) and mDNS resolution.
+/// ICE-TCP candidates (RFC 6544) and mDNS resolution.
 public final class ICETransport {
     /// Events for the owner (candidates to signal, state, the selected pair, relay outcomes).
     public var onEvent: ((ICETransportEvent) -> Void)?

@@ -8,23 +8,27 @@ import WireKit
 /// §5.1.1.2), with its address already resolved.
 public struct ICETURNServer: Hashable, Sendable, CustomStringConvertible {
     public var address: SocketAddress
-    /// `.udp` (a UDP socket of its own) or `.tcp` (RFC 8656 §3.1 over a TCP connection with
-    /// RFC 4571-style framing). `.tls` (`turns:`) is not supported yet: such a server is reported
-    /// as ``ICETransportEvent/relayUnavailable(_:_:)``.
+    /// `.udp` (a UDP socket of its own), `.tcp` (RFC 8656 §3.1 over a TCP connection with
+    /// RFC 4571-style framing) or `.tls` (`turns:`, the same framing inside TLS over TCP).
     public var transport: TransportProtocol
     public var credentials: TURNCredentials
+    /// The name the server's certificate must carry over TLS (and the SNI): the URI's host.
+    /// Nil: the IP address of ``address``.
+    public var serverName: String?
 
-    public init(address: SocketAddress, transport: TransportProtocol = .udp, credentials: TURNCredentials) {
+    public init(address: SocketAddress, transport: TransportProtocol = .udp, credentials: TURNCredentials,
+                serverName: String? = nil) {
         self.address = address
         self.transport = transport
         self.credentials = credentials
+        self.serverName = serverName
     }
 
     /// From a `turn:`/`turns:` URI whose host is an IP literal; nil for a DNS name, which the
     /// caller resolves first.
     public init?(url: TURNServerURL, credentials: TURNCredentials) {
         guard let address = url.socketAddress else { return nil }
-        self.init(address: address, transport: url.transport, credentials: credentials)
+        self.init(address: address, transport: url.transport, credentials: credentials, serverName: url.host)
     }
 
     /// Names the server and the user, never the password.
@@ -46,6 +50,8 @@ public struct ICETransportConfiguration: Sendable {
     /// a TURN message adds at most 36 bytes, so 8 KiB leaves ample room at an eighth of the
     /// 64 KiB a UDP datagram may reach.
     public var maxDatagramSize = 8192
+    /// The CAs a `turns:` server's certificate must chain to.
+    public var tlsTrust = TLSTrustStore.system
 
     public init(ice: ICEConfiguration = ICEConfiguration(), localAddresses: [IPAddress]? = nil,
                 turnServers: [ICETURNServer] = []) {
@@ -84,8 +90,10 @@ public enum ICETransportError: Error, Equatable, Sendable, CustomStringConvertib
     case socket(SocketError)
     /// The TCP connection to a TURN server failed or ended.
     case connection(SocketError?)
-    /// `turns:` needs TLS, which is not implemented yet.
+    /// A transport this build cannot use for TURN.
     case unsupportedTransport(TransportProtocol)
+    /// TLS to a `turns:` server failed (setup, certificate verification, handshake, records).
+    case tls(TLSStreamError)
     /// No pair is selected yet (or consent was lost): nothing can be sent.
     case noSelectedPair
     /// The socket buffer is full; the datagram was dropped (real-time data is not queued).
@@ -101,6 +109,7 @@ public enum ICETransportError: Error, Equatable, Sendable, CustomStringConvertib
         case .socket(let error): "socket: \(error)"
         case .connection(let error): "TURN connection ended" + (error.map { ": \($0)" } ?? "")
         case .unsupportedTransport(let transport): "TURN over \(transport.rawValue) is not supported"
+        case .tls(let error): "TURN over TLS: \(error)"
         case .noSelectedPair: "no selected pair"
         case .wouldBlock: "socket buffer full"
         case .send(let error): "send: \(error)"

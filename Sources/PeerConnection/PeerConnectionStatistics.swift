@@ -19,8 +19,7 @@ public struct PeerConnectionStatistics: Sendable, Equatable {
     public var transport: TransportStatistics
 }
 
-/// `RTCIceCandidatePairStats` for the selected pair. The ICE agent does not count requests and
-/// responses per pair nor measure round trips yet, so those stay nil.
+/// `RTCIceCandidatePairStats` for the selected pair.
 public struct CandidatePairStatistics: Sendable, Equatable {
     public var localCandidateId: String
     public var remoteCandidateId: String
@@ -32,9 +31,17 @@ public struct CandidatePairStatistics: Sendable, Equatable {
     public var bytesReceived: Int
     public var packetsSent: Int
     public var packetsReceived: Int
+    /// Seconds, of the latest check or consent response; nil before the first.
     public var currentRoundTripTime: Double?
-    public var requestsSent: Int?
-    public var responsesReceived: Int?
+    /// Seconds, summed over every response received.
+    public var totalRoundTripTime: Double
+    /// Connectivity and consent checks sent (not counting retransmissions).
+    public var requestsSent: Int
+    public var responsesReceived: Int
+    /// Checks the peer sent on the pair (retransmissions included) and our answers.
+    public var requestsReceived: Int
+    public var responsesSent: Int
+    public var consentRequestsSent: Int
 }
 
 /// `RTCIceCandidateStats`.
@@ -146,7 +153,11 @@ extension PeerConnection {
                 state: Self.pairStateName(pair.state), nominated: pair.isNominated,
                 bytesSent: counters.bytesSent, bytesReceived: counters.bytesReceived,
                 packetsSent: counters.packetsSent, packetsReceived: counters.packetsReceived,
-                currentRoundTripTime: nil, requestsSent: nil, responsesReceived: nil)
+                currentRoundTripTime: pair.counters.currentRoundTripTime.map(Self.seconds),
+                totalRoundTripTime: Self.seconds(pair.counters.totalRoundTripTime),
+                requestsSent: pair.counters.requestsSent, responsesReceived: pair.counters.responsesReceived,
+                requestsReceived: pair.counters.requestsReceived, responsesSent: pair.counters.responsesSent,
+                consentRequestsSent: pair.counters.consentRequestsSent)
         }
         let servers = transport.configuration.turnServers.map { server in
             ICEServerStatistics(
@@ -193,6 +204,11 @@ extension PeerConnection {
             id: id, address: candidate.address.ip.description, port: candidate.address.port,
             protocol: candidate.transport.rawValue, candidateType: candidate.kind.sdpName, priority: candidate.priority,
             foundation: candidate.foundation)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 
     static func pairStateName(_ state: CandidatePairState) -> String {

@@ -62,6 +62,8 @@ final class Coturn {
 
     let directory: URL
     let address: SocketAddress
+    /// Where it takes TURN over TLS, when started with a certificate.
+    let tlsAddress: SocketAddress?
     let process = Process()
     private let secret: String
 
@@ -70,7 +72,9 @@ final class Coturn {
     ///   - relay: the address relayed transport addresses are allocated on.
     ///   - namespace: a network namespace to run it in (with `ip netns exec`, which execs, so the
     ///     PID is coturn's); its fresh port space needs no free-port search.
-    init(listening: String = "127.0.0.1", relay: String = "127.0.0.1", namespace: String? = nil) throws {
+    ///   - tls: PEM certificate chain and key paths: TLS is offered on a port of its own.
+    init(listening: String = "127.0.0.1", relay: String = "127.0.0.1", namespace: String? = nil,
+         tls: (certificate: String, key: String)? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: TestPaths.coturn) else {
             throw MissingTool(description: "coturn is not installed: \(TestPaths.coturn) is missing. Install the "
                 + "Debian package 'coturn' (scripts/install-deps.sh --test does).")
@@ -80,13 +84,17 @@ final class Coturn {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = namespace == nil ? try ProbeSocket.freePort(on: listening) : 3478
         address = SocketAddress(ip: IPAddress(listening)!, port: port)
+        let tlsPort = tls == nil ? nil : try ProbeSocket.freePort(on: listening)
+        tlsAddress = tlsPort.map { SocketAddress(ip: IPAddress(listening)!, port: $0) }
+        let tlsArguments = tls.map { ["--cert", $0.certificate, "--pkey", $0.key, "--tls-listening-port=\(tlsPort ?? 0)"] }
         let log = directory.appendingPathComponent("turnserver.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: namespace == nil ? TestPaths.coturn : TestPaths.ip)
         process.arguments = (namespace.map { ["netns", "exec", $0, TestPaths.coturn] } ?? []) + [
             "--use-auth-secret", "--static-auth-secret=\(secret)", "--realm=\(Self.realm)",
             "--listening-ip=\(listening)", "--relay-ip=\(relay)", "--listening-port=\(port)",
-            "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls",
+            "--allow-loopback-peers", "--no-cli", "--no-dtls",
+        ] + (tlsArguments ?? ["--no-tls"]) + [
             "--pidfile", directory.appendingPathComponent("turn.pid").path, "--log-file", "stdout", "-v",
         ]
         let handle = try FileHandle(forWritingTo: log)
@@ -119,11 +127,12 @@ final class Coturn {
 
     /// Starts a server and waits until it answers; a server that does not (its port was taken
     /// between choosing and binding it) is stopped and another started, up to three times.
-    static func started(listening: String = "127.0.0.1", relay: String = "127.0.0.1") throws -> Coturn {
+    static func started(listening: String = "127.0.0.1", relay: String = "127.0.0.1",
+                        tls: (certificate: String, key: String)? = nil) throws -> Coturn {
         var attempt = 0
         while true {
             attempt += 1
-            let coturn = try Coturn(listening: listening, relay: relay)
+            let coturn = try Coturn(listening: listening, relay: relay, tls: tls)
             do {
                 try coturn.waitUntilReady(limit: .seconds(5))
                 return coturn
