@@ -52,8 +52,14 @@ public enum Daemon {
         }
         events.onSignalingDisconnected = { reason in notifier.status("signaling reconnecting (\(reason))") }
         events.onDataChannelLine = { line in StandardOutput.writeLine(line) }
+        var settings = MasterSettings(daemon: configuration, environment: environment)
+        switch signalingConfiguration.trust {
+        case .libraryDefault: settings.turnTrust = .system
+        case .file(let path): settings.turnTrust = .caFile(path)
+        case .directory(let path): settings.turnTrust = .caDirectory(path)
+        }
         let master = Master(
-            settings: MasterSettings(daemon: configuration, environment: environment), loop: loop,
+            settings: settings, loop: loop,
             certificates: CertificateProvider(), source: source, events: events)
         let client: SignalingClient
         do {

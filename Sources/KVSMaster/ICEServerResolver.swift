@@ -23,7 +23,6 @@ public struct ResolvedICEServers: Sendable, Equatable {
 public enum ICEServerResolver {
     /// What to look up: STUN hosts and TURN URIs with their credentials, before DNS.
     public struct Plan: Sendable, Equatable {
-        public var stun: [(host: String, port: UInt16)] { stunHosts.map { ($0.host, $0.port) } }
         var stunHosts: [HostPort] = []
         var turn: [(url: TURNServerURL, credentials: TURNCredentials)] = []
 
@@ -80,8 +79,11 @@ public enum ICEServerResolver {
         for (url, credentials) in plan.turn {
             // One address per URI: a TURN server's allocation is tied to the address used.
             guard let ip = lookup(url.host).first else { continue }
+            // The certificate of a `turns:` server is checked against the URI's host name.
             resolved.turnServers.append(
-                ICETURNServer(address: SocketAddress(ip: ip, port: url.port), transport: url.transport, credentials: credentials))
+                ICETURNServer(
+                    address: SocketAddress(ip: ip, port: url.port), transport: url.transport, credentials: credentials,
+                    serverName: IPAddress(url.host) == nil ? url.host : nil))
         }
         return resolved
     }

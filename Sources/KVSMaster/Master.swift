@@ -228,6 +228,12 @@ public actor Master {
             logger.debug("ICE candidate from \(key), which has no session: dropped")
             return
         }
+        // Before bundling, browsers gather per section and trickle for every mid; only the
+        // bundle transport's candidates matter (RFC 9143 §7.3).
+        if let mid = candidate.sdpMid, !mid.isEmpty, mid != session.connection.transportMID {
+            logger.trace("ICE candidate from \(key) for mid \(mid) (not the bundle transport) ignored")
+            return
+        }
         var text = Substring(candidate.candidate)
         if text.hasPrefix("a=") { text = text.dropFirst(2) }
         if text.hasPrefix("candidate:") { text = text.dropFirst("candidate:".count) }
@@ -256,6 +262,7 @@ public actor Master {
             transport: ICETransportConfiguration(
                 ice: ice, localAddresses: settings.localAddresses, turnServers: iceServers.turnServers),
             dtlsContext: context)
+        configuration.transport.tlsTrust = settings.turnTrust
         configuration.mediaAnswerer = media.answerer()
         return configuration
     }

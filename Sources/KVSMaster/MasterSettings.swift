@@ -1,4 +1,5 @@
 import ICE
+import ICETransport
 import Synchronization
 import WireKit
 
@@ -11,6 +12,8 @@ public struct MasterSettings: Sendable {
     public var ice: ICEConfiguration
     /// Gather only on these addresses (nil: every usable interface).
     public var localAddresses: [IPAddress]?
+    /// Whom `turns:` servers' certificates must chain to (the CA bundle signaling uses).
+    public var turnTrust: TLSTrustStore = .system
 
     /// `KVSMASTER_ICE_ADDRESSES` (comma-separated IPs) restricts host candidates to those
     /// addresses; `KVSMASTER_ICE_LOOPBACK=1` allows loopback ones (local testing only: browsers

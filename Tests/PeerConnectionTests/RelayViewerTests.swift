@@ -1,3 +1,4 @@
+import TestSupport
 import DataChannel
 import EventLoop
 import Foundation
