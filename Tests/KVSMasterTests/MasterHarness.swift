@@ -28,7 +28,7 @@ final class MasterHarness {
 
     init(
         channel: String = "camera", emulatorArguments: [String] = [], source: (any MediaSource)? = nil,
-        configure: (inout DaemonConfiguration) -> Void = { _ in }
+        environment extraEnvironment: [String: String] = [:], configure: (inout DaemonConfiguration) -> Void = { _ in }
     ) throws {
         emulator = try EmulatorProcess(arguments: ["--channel", channel] + emulatorArguments)
         var configuration = DaemonConfiguration(channelName: channel)
@@ -43,6 +43,7 @@ final class MasterHarness {
             "KVSMASTER_ICE_ADDRESSES": "127.0.0.1",
         ]
         if let turn = emulator.info.turn { environment["KVS_STUN_URI"] = "stun:127.0.0.1:\(turn.port)" }
+        environment.merge(extraEnvironment) { $1 }
         var signaling = try SignalingClientConfiguration.resolve(
             channelName: channel, environment: environment, endpointCachePath: .some(nil)
         ).get()
