@@ -199,11 +199,12 @@ public final class ScriptProcess {
     private let stderrFile: URL
     private let exited = DispatchSemaphore(value: 0)
 
-    public init(executable: String, arguments: [String], stderrFile: URL) throws {
+    public init(executable: String, arguments: [String], stderrFile: URL, environment: [String: String]? = nil) throws {
         self.stderrFile = stderrFile
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdinPipe
