@@ -221,6 +221,7 @@ public actor Master {
             return
         }
         logger.info("answering \(key) (\(viewers.count)/\(settings.daemon.maxViewers) viewers)")
+        scheduleSetupTimeout(session)
     }
 
     func handleRemoteCandidate(_ candidate: SignalingIceCandidate, from key: ViewerKey) {
@@ -264,6 +265,11 @@ public actor Master {
             dtlsContext: context)
         configuration.transport.tlsTrust = settings.turnTrust
         configuration.mediaAnswerer = media.answerer()
+        // The storage session gets trickled candidates only (and no host ones, see below).
+        if key == .storage {
+            configuration.answerTrickle = true
+            configuration.signalsHostCandidates = false
+        }
         return configuration
     }
 
@@ -385,6 +391,22 @@ public actor Master {
         events.sessionEnded(key)
         if key == .storage, phase == .running, settings.daemon.mode == .audioVideoStorage {
             scheduleStorageJoin(after: .seconds(1))
+        }
+    }
+
+    /// A viewer that offers and then never connects (no candidates, a blocked network) must not
+    /// hold a slot: its session ends after ``MasterSettings/sessionSetupTimeout``.
+    func scheduleSetupTimeout(_ session: ViewerSession) {
+        let key = session.key
+        let generation = session.generation
+        let timeout = settings.sessionSetupTimeout
+        loop.schedule(after: timeout) { [weak self] _ in
+            guard let self else { return }
+            self.assumeIsolated { master in
+                guard let current = master.viewers[key], current.generation == generation, current.mediaReady == nil else { return }
+                master.logger.warning("\(key) did not connect within \(timeout): ending its session")
+                master.endSession(key, reason: "not connected within \(timeout)", notifySignaling: true)
+            }
         }
     }
 

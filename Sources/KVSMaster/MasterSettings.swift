@@ -14,6 +14,8 @@ public struct MasterSettings: Sendable {
     public var localAddresses: [IPAddress]?
     /// Whom `turns:` servers' certificates must chain to (the CA bundle signaling uses).
     public var turnTrust: TLSTrustStore = .system
+    /// How long a viewer may take from its offer to a connected DTLS transport.
+    public var sessionSetupTimeout: Duration = .seconds(40)
 
     /// `KVSMASTER_ICE_ADDRESSES` (comma-separated IPs) restricts host candidates to those
     /// addresses; `KVSMASTER_ICE_LOOPBACK=1` allows loopback ones (local testing only: browsers

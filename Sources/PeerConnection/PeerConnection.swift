@@ -244,7 +244,9 @@ public final class PeerConnection {
     /// The negotiated SRTP profile, once DTLS is connected.
     public var srtpProfile: SRTPProfile? { dtlsConnection?.srtpProfile }
     /// Whether the remote description trickles (answerer) or our offer does (offerer).
-    public var isTrickling: Bool { isOfferer ? configuration.offerTrickle : (remote?.trickle ?? false) }
+    public var isTrickling: Bool {
+        isOfferer ? configuration.offerTrickle : (configuration.answerTrickle ?? remote?.trickle ?? false)
+    }
     /// The mid trickled candidates are signaled with (the BUNDLE transport section).
     public var transportMID: String { localDescription?.media.first { $0.port != 0 }?.mid ?? remote?.transportMID ?? "0" }
 
@@ -252,7 +254,7 @@ public final class PeerConnection {
 
     func publishLocalDescription(endOfCandidates: Bool) {
         guard localDescription == nil else { return }
-        let candidates = transport.localCandidateAttributes
+        let candidates = transport.localCandidateAttributes.filter { configuration.signalsHostCandidates || $0.type != .host }
         let fingerprint = configuration.dtlsContext.certificate.fingerprint
         let description: SessionDescription
         if isOfferer {
@@ -267,7 +269,7 @@ public final class PeerConnection {
                 local: JSEPAnswer.Local(
                     credentials: transport.localCredentials, fingerprint: fingerprint,
                     setup: role == .client ? .active : .passive, candidates: candidates,
-                    endOfCandidates: endOfCandidates, trickle: remote?.trickle ?? false,
+                    endOfCandidates: endOfCandidates, trickle: isTrickling,
                     sctpPort: configuration.sctpPort, maxMessageSize: configuration.maxMessageSize, sessionID: sessionID,
                     mediaAnswerer: configuration.mediaAnswerer))
         } else {

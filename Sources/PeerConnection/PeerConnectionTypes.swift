@@ -137,6 +137,12 @@ public struct PeerConnectionConfiguration: Sendable {
     public var dtlsHandshakeTimeout: Duration
     /// Answers offered RTP sections (the daemon's media negotiation); nil: receive-only.
     public var mediaAnswerer: MediaSectionAnswerer?
+    /// Whether our answer trickles whatever the offer says (nil: as the offer says). The KVS
+    /// storage session expects trickled candidates.
+    public var answerTrickle: Bool?
+    /// Whether our description carries host candidates (the KVS storage session, a cloud
+    /// service, gets none; trickled candidates are the owner's to filter).
+    public var signalsHostCandidates = true
 
     public init(
         transport: ICETransportConfiguration = ICETransportConfiguration(), dtlsContext: DTLSContext,

@@ -28,7 +28,7 @@ final class MasterHarness {
 
     init(
         channel: String = "camera", emulatorArguments: [String] = [], source: (any MediaSource)? = nil,
-        environment extraEnvironment: [String: String] = [:], configure: (inout DaemonConfiguration) -> Void = { _ in }
+        environment extraEnvironment: [String: String] = [:], setupTimeout: Duration = .seconds(40), configure: (inout DaemonConfiguration) -> Void = { _ in }
     ) throws {
         emulator = try EmulatorProcess(arguments: ["--channel", channel] + emulatorArguments)
         var configuration = DaemonConfiguration(channelName: channel)
@@ -54,8 +54,10 @@ final class MasterHarness {
         let messages = dataChannelMessages
         events.onStatusLine = { line in lines.update { $0.append(line) } }
         events.onDataChannelMessage = { _, _, _ in messages.update { $0 += 1 } }
+        var settings = MasterSettings(daemon: configuration, environment: environment)
+        settings.sessionSetupTimeout = setupTimeout
         let master = Master(
-            settings: MasterSettings(daemon: configuration, environment: environment), loop: loop,
+            settings: settings, loop: loop,
             certificates: Self.certificates, source: source, events: events, logger: log.logger(level: .debug, label: "master"))
         self.master = master
         client = try SignalingClient(
