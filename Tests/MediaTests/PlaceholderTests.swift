@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct MediaTestsBuild {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}
