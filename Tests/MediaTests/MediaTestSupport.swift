@@ -121,8 +121,9 @@ enum TestFiles {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw TestFailure("gst-launch-1.0 failed for: \(pipeline)") }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        guard names.count == frameCount else { throw TestFailure("expected \(frameCount) frames, gst-launch-1.0 wrote \(names.count)") }
-        return try names.map { [UInt8](try Data(contentsOf: dir.appendingPathComponent($0))) }
+        // opusenc's lookahead flushes one more packet than it was given buffers.
+        guard names.count == frameCount || (ext == "opus" && names.count == frameCount + 1) else { throw TestFailure("expected \(frameCount) frames, gst-launch-1.0 wrote \(names.count)") }
+        return try names.prefix(frameCount).map { [UInt8](try Data(contentsOf: dir.appendingPathComponent($0))) }
     }
 
     static func h264Frames(_ count: Int) throws -> [[UInt8]] {
