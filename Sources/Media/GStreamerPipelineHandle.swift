@@ -166,9 +166,21 @@ final class GStreamerPipelineHandle: @unchecked Sendable {
         switch kvs_gst_message_type(message) {
         case GST_MESSAGE_ERROR:
             var error: UnsafeMutablePointer<GError>? = nil
-            gst_message_parse_error(message, &error, nil)
-            let text = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
+            var debug: UnsafeMutablePointer<gchar>? = nil
+            gst_message_parse_error(message, &error, &debug)
+            var text = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
             if let error { g_error_free(error) }
+            if let debug {
+                // "streaming stopped, reason not-negotiated (-4)" says more than "Internal data stream error".
+                let details = String(cString: debug)
+                g_free(debug)
+                let words = details.split { $0 == " " || $0 == "\n" }
+                if let i = words.firstIndex(of: "reason"), i + 1 < words.count {
+                    let reason = words[i + 1]
+                    text += " (\(reason))"
+                    if reason == "not-negotiated" { text += "; the appsinks accept only the configured codecs' caps" }
+                }
+            }
             let source = kvs_gst_object_name(kvs_gst_message_src(message).map { UnsafeMutableRawPointer($0) })
                 .map { String(cString: $0) } ?? "pipeline"
             dispatcher.report(.failed("GStreamer error from element '\(source)': \(text)"))

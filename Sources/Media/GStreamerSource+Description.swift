@@ -20,7 +20,8 @@ extension GStreamerSource {
         "alawdec": "gstreamer1.0-plugins-good", "autoaudiosink": "gstreamer1.0-plugins-good",
     ]
 
-    static func missingElementMessage(_ element: String) -> String {
+    /// "GStreamer element 'x264enc' is missing (Debian package gstreamer1.0-plugins-ugly)".
+    public static func missingElementMessage(_ element: String) -> String {
         let package = elementPackages[element].map { " (Debian package \($0))" } ?? ""
         return "GStreamer element '\(element)' is missing\(package)"
     }
@@ -109,7 +110,8 @@ extension GStreamerSource {
                 + "video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline"
             elements.append("x264enc")
         }
-        return ("\(source) ! \(encoder) ! \(sinkCaps(codec)) ! \(videoSink)", elements)
+        // The appsink's caps property holds the byte-stream caps; gst-launch cannot chain two caps filters.
+        return ("\(source) ! \(encoder) ! \(videoSink)", elements)
     }
 
     private static func audioBranch(_ s: Settings, codec: MediaCodec) -> (String, [String]) {

@@ -71,8 +71,8 @@ final class FrameCollector: Sendable {
 
 struct CollectorView {
     var frames: [MediaFrame]
-    var end: MediaSourceEnd?
-    var logs: [String]
+    var end: MediaSourceEnd? = nil
+    var logs: [String] = []
     func count(_ kind: MediaKind) -> Int { frames.filter { $0.codec.kind == kind }.count }
 }
 
