@@ -34,6 +34,7 @@ public struct AccessUnitSplitter: Sendable {
         }
     }
 
+    /// One result of feeding the splitter.
     public enum Output: Sendable, Equatable {
         case accessUnit(AccessUnit)
         case dropped(Drop)

@@ -24,6 +24,12 @@ final class FrameDispatcher: Sendable {
     init(pausesWhenIdle: Bool) { self.pausesWhenIdle = pausesWhenIdle }
 
     func open(deliver: @escaping @Sendable (MediaFrame) -> Void, onEnd: @escaping @Sendable (MediaSourceEnd) -> Void) {
+        // A failed earlier start may have left an error and timing behind.
+        state.withLock { s in
+            let active = s.active
+            s = State()
+            s.active = active
+        }
         gate.open(deliver: deliver, onEnd: onEnd)
     }
 

@@ -12,6 +12,7 @@ import Synchronization
 /// upstream force-key-unit event (all headers) to the encoder; `setActive(false)` pauses the
 /// pipeline (an RTSP session keeps running and frames are dropped instead).
 public final class GStreamerSource: MediaSource {
+    /// Where the media comes from.
     public enum Kind: Sendable, Equatable {
         /// videotestsrc + x264enc/x265enc, audiotestsrc + opusenc/mulawenc/alawenc.
         case testsrc
