@@ -35,6 +35,9 @@ final class FrameDispatcher: Sendable {
 
     func close() { gate.close() }
 
+    /// The error GStreamer reported while `start()` ran, if any.
+    var heldFailure: String? { state.withLock { s in s.heldEnd.map(\.description) } }
+
     func finishStarting() {
         let held = state.withLock { s -> MediaSourceEnd? in
             s.starting = false

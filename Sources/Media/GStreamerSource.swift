@@ -138,7 +138,8 @@ public final class GStreamerSource: MediaSource {
             description: pipelineDescription, videoCodec: settings.videoCodec, audioCodec: settings.audioCodec,
             dispatcher: dispatcher)
         dispatcher.open(deliver: deliver, onEnd: onEnd)
-        if let failure = handle.play() {
+        if var failure = handle.play() {
+            if let reported = dispatcher.heldFailure { failure = reported }
             dispatcher.close()
             handle.shutdown()
             throw .invalidConfiguration("\(name): the pipeline did not start: \(failure)")
