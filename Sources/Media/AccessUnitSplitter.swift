@@ -34,6 +34,7 @@ public struct AccessUnitSplitter: Sendable {
         }
     }
 
+    /// One result of feeding the splitter.
     public enum Output: Sendable, Equatable {
         case accessUnit(AccessUnit)
         case dropped(Drop)
@@ -48,8 +49,9 @@ public struct AccessUnitSplitter: Sendable {
     }
 
     private enum State: Sendable {
-        /// No start code seen since the last resync; `dropped` bytes were discarded so far.
-        case searching(dropped: Int)
+        /// No start code seen since the last resync; `dropped` bytes were discarded so far,
+        /// `garbage`: some of them were not zero padding.
+        case searching(dropped: Int, garbage: Bool)
         /// `buffer` begins with the current access unit's first start code.
         case inAccessUnit(Current)
     }
@@ -58,7 +60,7 @@ public struct AccessUnitSplitter: Sendable {
     public let maxAccessUnitSize: Int
     private var buffer: [UInt8] = []
     private var scanFrom = 0
-    private var state: State = .searching(dropped: 0)
+    private var state: State = .searching(dropped: 0, garbage: false)
 
     /// `codec` is `.h264` or `.h265`.
     public init(codec: MediaCodec, maxAccessUnitSize: Int = 4 << 20) {
@@ -82,33 +84,40 @@ public struct AccessUnitSplitter: Sendable {
     public mutating func finish() -> [Output] {
         var out: [Output] = []
         switch state {
-        case .searching(let dropped):
-            let total = dropped + buffer.count
-            if buffer.contains(where: { $0 != 0 }) || dropped > 0 { out.append(.dropped(.noStartCode(bytes: total))) }
+        case .searching(let dropped, let garbage):
+            if garbage || buffer.contains(where: { $0 != 0 }) {
+                out.append(.dropped(.noStartCode(bytes: dropped + buffer.count)))
+            }
         case .inAccessUnit(var current):
             if !current.classified { _ = classify(&current, end: buffer.count, &out) }
             if current.hasSlice { out.append(.accessUnit(takeAccessUnit(upTo: buffer.count, current))) }
         }
         buffer.removeAll(keepingCapacity: false)
         scanFrom = 0
-        state = .searching(dropped: 0)
+        state = .searching(dropped: 0, garbage: false)
         return out
     }
 
     /// One scanning step; false when more input is needed.
     private mutating func step(_ out: inout [Output]) -> Bool {
         switch state {
-        case .searching(var dropped):
+        case .searching(var dropped, var garbage):
             guard let s = Self.findStartCode(buffer, from: scanFrom) else {
-                let keep = min(2, buffer.count)
-                dropped += buffer.count - keep
-                buffer.removeFirst(buffer.count - keep)
+                // Three bytes may be the `00 00 00` of a start code whose `01` is still to come.
+                let cut = buffer.count - min(3, buffer.count)
+                garbage = garbage || buffer[0..<cut].contains(where: { $0 != 0 })
+                dropped += cut
+                buffer.removeFirst(cut)
                 scanFrom = 0
-                state = .searching(dropped: dropped)
+                if garbage && dropped > maxAccessUnitSize {
+                    out.append(.dropped(.noStartCode(bytes: dropped)))
+                    (dropped, garbage) = (0, false)
+                }
+                state = .searching(dropped: dropped, garbage: garbage)
                 return false
             }
             let begin = s > 0 && buffer[s - 1] == 0 ? s - 1 : s
-            if buffer[0..<begin].contains(where: { $0 != 0 }) || dropped > 0 {
+            if garbage || buffer[0..<begin].contains(where: { $0 != 0 }) {
                 out.append(.dropped(.noStartCode(bytes: dropped + begin)))
             }
             buffer.removeFirst(begin)
@@ -171,11 +180,11 @@ public struct AccessUnitSplitter: Sendable {
 
     private mutating func enforceLimit(_ out: inout [Output]) {
         guard buffer.count > maxAccessUnitSize, case .inAccessUnit = state else { return }
-        let keep = 2
+        let keep = 3
         out.append(.dropped(.oversizedAccessUnit(bytes: buffer.count - keep)))
         buffer.removeFirst(buffer.count - keep)
         scanFrom = 0
-        state = .searching(dropped: 0)
+        state = .searching(dropped: 0, garbage: false)
     }
 
     /// Index of the first `00 00 01` at or after `from`.

@@ -15,6 +15,7 @@ import Synchronization
 /// keyframe in the stream (the encoder is not ours, so keyframe requests are no-ops).
 /// Garbage input and oversized access units are dropped and reported through `log`.
 public final class AnnexBStreamSource: MediaSource {
+    /// Where the byte stream comes from.
     public enum Input: Sendable, Equatable {
         case file(path: String, loop: Bool)
         case fifo(path: String)
@@ -152,7 +153,7 @@ public final class AnnexBStreamSource: MediaSource {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var frameCount: Int64 = 0
         var unitsThisPass = 0
-        let start = ContinuousClock.now
+        var start = ContinuousClock.now
         let paced: Bool
         if case .file = input { paced = true } else { paced = false }
         while true {
@@ -172,7 +173,12 @@ public final class AnnexBStreamSource: MediaSource {
                 case .accessUnit(let unit):
                     unitsThisPass += 1
                     if paced {
-                        let due = start + .frames(frameCount, rate: frameRate)
+                        var due = start + .frames(frameCount, rate: frameRate)
+                        // After a stall skip ahead instead of bursting.
+                        if due.duration(to: ContinuousClock.now) > .seconds(1) {
+                            start += due.duration(to: ContinuousClock.now)
+                            due = start + .frames(frameCount, rate: frameRate)
+                        }
                         while ContinuousClock.now < due {
                             if wakeup.wait(until: due) == .woken, control.withLock({ $0.stopping }) { return }
                         }

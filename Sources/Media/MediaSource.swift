@@ -22,6 +22,7 @@ public enum MediaCodec: String, Sendable, Hashable, CaseIterable, CustomStringCo
     public var description: String { rawValue }
 }
 
+/// Video or audio (an SDP media section's kind, RFC 8866 §5.14).
 public enum MediaKind: String, Sendable, Hashable {
     case video, audio
 }

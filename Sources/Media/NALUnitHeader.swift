@@ -7,6 +7,7 @@ import RTP
 /// (`first_mb_in_slice == 0`, which is `ue(v)` so a leading 1 bit; or
 /// `first_slice_segment_in_pic_flag`).
 public struct NALUnitHeader: Sendable, Hashable {
+    /// The NAL unit's place in an access unit.
     public enum Role: Sendable, Hashable {
         /// A slice (VCL NAL unit). `firstInPicture`: it starts a new primary coded picture.
         case slice(firstInPicture: Bool)

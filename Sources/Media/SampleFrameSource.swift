@@ -103,7 +103,7 @@ public final class SampleFrameSource: MediaSource {
     // MARK: The loop
 
     private func run() {
-        let start = ContinuousClock.now
+        var start = ContinuousClock.now
         var videoIndex = 0
         var audioIndex = 0
         var videoCount: Int64 = 0
@@ -118,6 +118,10 @@ public final class SampleFrameSource: MediaSource {
             if let deadline, ContinuousClock.now < deadline {
                 _ = wakeup.wait(until: deadline)
                 continue
+            }
+            // After a stall (a suspended board, a stuck consumer) skip ahead instead of bursting.
+            if let deadline, deadline.duration(to: ContinuousClock.now) > .seconds(1) {
+                start += deadline.duration(to: ContinuousClock.now)
             }
             if let video, let nextVideo, ContinuousClock.now >= nextVideo {
                 let resync = control.withLock { state in
