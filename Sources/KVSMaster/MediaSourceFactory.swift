@@ -37,7 +37,23 @@ public enum MediaSourceFactory {
         _ configuration: DaemonConfiguration, audioCodec: MediaCodec?
     ) -> Result<(any MediaSource)?, MediaSourceError> {
         #if KVS_GSTREAMER
-            return .failure(.unavailable("GStreamer sources are not wired yet"))
+            let kind: GStreamerSource.Kind
+            switch configuration.source {
+            case .devicesrc: kind = .devicesrc
+            case .rtspsrc(let uri): kind = .rtsp(uri: uri)
+            case .pipeline(let description): kind = .custom(description: description)
+            default: kind = .testsrc
+            }
+            do throws(MediaSourceError) {
+                return .success(
+                    try GStreamerSource(
+                        GStreamerSource.Settings(
+                            kind: kind, videoCodec: configuration.videoCodec, audioCodec: audioCodec, width: configuration.width,
+                            height: configuration.height, frameRate: configuration.frameRate,
+                            videoBitrate: configuration.videoBitrate)))
+            } catch {
+                return .failure(error)
+            }
         #else
             return .failure(
                 .unavailable(
