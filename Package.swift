@@ -152,7 +152,7 @@ let package = Package(
             swiftSettings: [gstreamerDefine]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["RTP", "WireKit", "Media"],
+            dependencies: ["TestSupport", "RTP", "WireKit", "Media"],
             swiftSettings: [gstreamerDefine]),
     ]
 )

@@ -1,4 +1,5 @@
 #if KVS_GSTREAMER
+import TestSupport
 import Foundation
 import Media
 import RTP

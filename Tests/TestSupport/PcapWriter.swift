@@ -3,11 +3,11 @@ import WireKit
 
 /// Writes RTP packets as UDP/IPv4 datagrams in a classic pcap file (linktype Ethernet), the input
 /// GStreamer's `pcapparse` reads.
-struct PcapWriter {
+public struct PcapWriter {
     private var bytes = ByteWriter(capacity: 1 << 20)
-    private(set) var packetCount = 0
+    public private(set) var packetCount = 0
 
-    init() {
+    public init() {
         // Global header, little-endian magic (pcapparse reads either byte order).
         writeLE32(0xA1B2_C3D4)
         writeLE16(2)
@@ -19,7 +19,7 @@ struct PcapWriter {
     }
 
     /// Appends one UDP datagram from 10.0.0.1:5000 to 10.0.0.2:5004 captured at `timeNanoseconds`.
-    mutating func append(udpPayload payload: [UInt8], timeNanoseconds: UInt64) {
+    public mutating func append(udpPayload payload: [UInt8], timeNanoseconds: UInt64) {
         let udpLength = 8 + payload.count
         let ipLength = 20 + udpLength
         let frameLength = 14 + ipLength
@@ -53,7 +53,7 @@ struct PcapWriter {
         packetCount += 1
     }
 
-    func write(to path: String) throws {
+    public func write(to path: String) throws {
         try Data(bytes.bytes).write(to: URL(fileURLWithPath: path))
     }
 

@@ -2,13 +2,13 @@ import Foundation
 
 /// Runs GStreamer's own depayloaders and decoders (gst-launch-1.0) on a pcap of our RTP packets: the
 /// independent implementation our packetizers are checked against.
-enum GStreamerOracle {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum GStreamerOracle {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// A scratch folder for one test, removed by the caller.
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kvsmaster-conformance-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
@@ -16,7 +16,7 @@ enum GStreamerOracle {
 
     /// Runs `gst-launch-1.0 -q <pipeline>` and returns the size of the raw output it wrote to
     /// `output`. The process is stopped by PID if it runs longer than `timeout` seconds.
-    static func decode(pipeline: String, output: URL, timeout: TimeInterval = 60) throws -> Int {
+    public static func decode(pipeline: String, output: URL, timeout: TimeInterval = 60) throws -> Int {
         let launcher = try locate("gst-launch-1.0")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
