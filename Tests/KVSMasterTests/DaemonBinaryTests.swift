@@ -42,11 +42,24 @@ import Testing
 
     /// One viewer decodes ≥ 2 s of video from the running daemon, then SIGTERM stops the daemon.
     static func expectStreamsThenStops(_ daemon: ScriptProcess, _ emulator: EmulatorProcess) throws {
-        let viewer = try ViewerProcess(adminURL: emulator.info.adminURL, clientId: "viewer", arguments: ["--duration", "3", "--hold"])
+        let viewer = try ViewerProcess(
+            adminURL: emulator.info.adminURL, clientId: "viewer", arguments: ["--duration", "3", "--hold", "--messages", "2"])
         defer { viewer.stop() }
         let done = try #require(viewer.waitDone(timeout: .seconds(60)), "viewer:\n\(viewer.stderrText)\ndaemon:\n\(daemon.stderrText)")
         print("no-GStreamer daemon: the viewer decoded \(done.int("video")) frames in 3 s")
         #expect(done.int("video") >= 60, "decoded \(done.int("video")) frames:\n\(daemon.stderrText.suffix(3000))")
+        #expect(done.int("replies") == 2)
+        // --data-channel-stdout: each message is a line on stdout.
+        #expect(daemon.lines.next(timeout: .seconds(5)) == "viewer: hello 0 from viewer")
+        #expect(daemon.lines.next(timeout: .seconds(5)) == "viewer: hello 1 from viewer")
+        // --stats-interval 1: one compact line per viewer, plus the signaling metrics.
+        #expect(poll(timeout: .seconds(5)) { daemon.stderrText.contains("viewer viewer: connected, pair host->host") },
+            "no statistics line:\n\(daemon.stderrText.suffix(2000))")
+        #expect(daemon.stderrText.contains("signaling: connected"))
+        // SIGUSR1: the full statistics.
+        kill(daemon.pid, SIGUSR1)
+        #expect(poll(timeout: .seconds(5)) { daemon.stderrText.contains("statistics of 1 viewer session(s)") },
+            "SIGUSR1 dumped nothing:\n\(daemon.stderrText.suffix(2000))")
         let stopping = ContinuousClock.now
         kill(daemon.pid, SIGTERM)
         #expect(daemon.waitForExit(limit: .seconds(5)), "the daemon did not exit after SIGTERM")
@@ -73,7 +86,10 @@ import Testing
         let emulator = try EmulatorProcess(arguments: ["--channel", "camera"])
         defer { emulator.stop() }
         let daemon = try Self.startDaemon(
-            emulator, ["camera", "video-only", "--sample-frames", frames.path, "--fps", "30"], directory: directory)
+            emulator, [
+                "camera", "video-only", "--sample-frames", frames.path, "--fps", "30", "--data-channel-stdout",
+                "--stats-interval", "1",
+            ], directory: directory)
         defer { daemon.stop(grace: .seconds(3)) }
         try Self.expectStreamsThenStops(daemon, emulator)
     }
@@ -96,7 +112,9 @@ import Testing
         let emulator = try EmulatorProcess(arguments: ["--channel", "camera"])
         defer { emulator.stop() }
         let daemon = try Self.startDaemon(
-            emulator, ["camera", "video-only", "--annexb", fifo, "--fps", "30"], directory: directory)
+            emulator, [
+                "camera", "video-only", "--annexb", fifo, "--fps", "30", "--data-channel-stdout", "--stats-interval", "1",
+            ], directory: directory)
         defer { daemon.stop(grace: .seconds(3)) }
         // A vendor encoder's stand-in: one access unit every 33 ms into the FIFO, looping.
         let writer = FIFOWriter(path: fifo, accessUnits: accessUnits)
