@@ -100,6 +100,11 @@ import Testing
         #expect(harness.waitConnected(), "signaling did not connect:\n\(harness.logText)")
         let lossy = try harness.startViewer("lossy", arguments: ["--duration", "10", "--loss", "0.05", "--hold"])
         let clean = try harness.startViewer("clean", arguments: ["--duration", "10", "--hold"])
+        // Mid-stream, a malformed offer from a third client: no answer, a log line, and the two
+        // viewers keep streaming (the clean one's largest gap is checked below).
+        #expect(clean.wait(timeout: .seconds(30)) { $0["event"] as? String == "stats" && $0.int("video") >= 30 } != nil)
+        try MasterLimitsTests.offer(harness, from: "garbage", sdp: "v=0\r\nthis is not SDP")
+        #expect(poll(timeout: .seconds(5)) { harness.log.contains("malformed SDP offer from viewer garbage") })
         let lossyDone = try #require(lossy.waitDone(timeout: .seconds(60)), "lossy viewer:\n\(lossy.stderrText)")
         let cleanDone = try #require(clean.waitDone(timeout: .seconds(60)), "clean viewer:\n\(clean.stderrText)")
         let lossyStats = try #require(harness.master.inspect { $0.mediaStatistics(of: .viewer("lossy")) }?.video)
@@ -116,6 +121,8 @@ import Testing
         #expect(lossyDone.int("video") > 0)
         #expect(Double(cleanDone.int("video")) >= 0.9 * 30 * 10)
         #expect(cleanStats.retransmittedPacketsSent == 0)
+        #expect(cleanDone.double("maxGap") < 1.0)
+        #expect(try MasterLimitsTests.answers(harness, to: "garbage", timeout: 0.5) == 0)
     }
 
     @Test func aViewerThatVanishesIsFreedWhenConsentExpires() throws {
