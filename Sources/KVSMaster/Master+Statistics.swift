@@ -35,12 +35,8 @@ extension Master {
             lines.append(parts.joined(separator: ", "))
         }
         if let signaling {
-            let snapshot = signaling.snapshot
-            let m = snapshot.metrics
             lines.append(
-                "signaling: \(snapshot.state), sent \(m.numberOfMessagesSent), received \(m.numberOfMessagesReceived), "
-                    + "reconnects \(m.numberOfReconnects), errors \(m.numberOfErrors), ICE refreshes \(m.iceRefreshCount), "
-                    + "viewers \(viewers.count)/\(settings.daemon.maxViewers), offers \(counters.offers) "
+                signaling.statusSummary + ", viewers \(viewers.count)/\(settings.daemon.maxViewers), offers \(counters.offers) "
                     + "(refused \(counters.offersRefused), rejected \(counters.offersRejected))")
         }
         return lines
@@ -59,6 +55,6 @@ extension Master {
             logger.notice("\(key): \(session.connection.statistics())")
             if let stats = mediaStatistics(of: key) { logger.notice("\(key): media \(stats)") }
         }
-        if let signaling { logger.notice("signaling metrics: \(signaling.snapshot.metrics)") }
+        if let signaling { logger.notice("\(signaling.statusSummary)") }
     }
 }

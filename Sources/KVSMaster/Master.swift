@@ -23,7 +23,7 @@ public actor Master {
     let logger: Logger
     let certificates: CertificateProvider
     var dtlsContext: DTLSContext?
-    var signaling: SignalingClient?
+    var signaling: (any MasterSignaling)?
     var viewers: [ViewerKey: ViewerSession] = [:]
     var nextGeneration: UInt64 = 0
     var iceServers = ResolvedICEServers()
@@ -60,7 +60,7 @@ public actor Master {
     // MARK: Owner interface (any thread)
 
     /// Starts the source and the signaling client (hops onto the loop).
-    public nonisolated func start(signaling client: SignalingClient?) {
+    public nonisolated func start(signaling client: (any MasterSignaling)?) {
         hop { $0.startOnLoop(signaling: client) }
     }
 
@@ -84,7 +84,7 @@ public actor Master {
 
     // MARK: Lifecycle
 
-    func startOnLoop(signaling client: SignalingClient?) {
+    func startOnLoop(signaling client: (any MasterSignaling)?) {
         guard phase == .created else { return }
         phase = .running
         signaling = client
