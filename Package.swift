@@ -113,17 +113,17 @@ let package = Package(
         .testTarget(name: "RTPTests", dependencies: ["RTP", "WireKit", "Security"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "KVSCrypto", "COpenSSL", "WireKit"]),
-        .testTarget(name: "TURNTests", dependencies: ["TURN", "STUN", "WireKit", "KVSCrypto"]),
+        .testTarget(name: "TURNTests", dependencies: ["TestSupport", "TURN", "STUN", "WireKit", "KVSCrypto"]),
         .testTarget(name: "ICETests", dependencies: ["ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .target(
-            name: "TestSupport", dependencies: ["WireKit", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
+            name: "TestSupport", dependencies: ["WireKit", "EventLoop", "KVSCrypto", "STUN", "TURN", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(
             name: "SignalingTests",
             dependencies: ["TestSupport", "Signaling", "KVSCrypto", "WireKit", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CKVSShims", "WireKit"]),
         .testTarget(
             name: "ICETransportTests",
-            dependencies: ["ICETransport", "EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
+            dependencies: ["TestSupport", "ICETransport", "EventLoop", "ICE", "TURN", "STUN", "SDP", "WireKit", "KVSCrypto"]),
         .testTarget(
             name: "PeerConnectionTests",
             dependencies: [

@@ -22,7 +22,7 @@ public final class AnnexBStreamSource: MediaSource {
         case standardInput
     }
 
-    private struct Control: Sendable {
+    private struct Control: SourceThreadState {
         var active = true
         var awaitingKeyframe = true
         var stopping = false
@@ -84,8 +84,7 @@ public final class AnnexBStreamSource: MediaSource {
     public func start(
         deliver: @escaping @Sendable (MediaFrame) -> Void, onEnd: @escaping @Sendable (MediaSourceEnd) -> Void
     ) throws(MediaSourceError) {
-        let alreadyStarted = control.withLock { $0.thread != nil || $0.stopping }
-        guard !alreadyStarted else { throw .invalidConfiguration("\(name): already started") }
+        guard !control.isStartedOrStopping else { throw .invalidConfiguration("\(name): already started") }
         let fd = try openInput()
         gate.open(deliver: deliver, onEnd: onEnd)
         do {
@@ -98,16 +97,7 @@ public final class AnnexBStreamSource: MediaSource {
         }
     }
 
-    public func stop() {
-        let thread = control.withLock { state -> SourceThread? in
-            state.stopping = true
-            defer { state.thread = nil }
-            return state.thread
-        }
-        gate.close()
-        wakeup.wake()
-        thread?.join()
-    }
+    public func stop() { control.stopThread(gate: gate, wakeup: wakeup) }
 
     public func setActive(_ active: Bool) {
         control.withLock { state in

@@ -167,13 +167,7 @@ final class PlaybackHandle: @unchecked Sendable {
         gst_app_src_end_of_stream(UnsafeMutableRawPointer(source).assumingMemoryBound(to: GstAppSrc.self))
     }
 
-    func shutdown() {
-        isShutDown.withLock { down in
-            guard !down else { return }
-            down = true
-            gst_element_set_state(pipeline, GST_STATE_NULL)
-        }
-    }
+    func shutdown() { isShutDown.stopOnce(pipeline) }
 
     deinit {
         shutdown()

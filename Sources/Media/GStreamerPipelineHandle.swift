@@ -135,13 +135,7 @@ final class GStreamerPipelineHandle: @unchecked Sendable {
     }
 
     /// Stops the pipeline; GStreamer joins its streaming threads before this returns.
-    func shutdown() {
-        isShutDown.withLock { down in
-            guard !down else { return }
-            down = true
-            gst_element_set_state(pipeline, GST_STATE_NULL)
-        }
-    }
+    func shutdown() { isShutDown.stopOnce(pipeline) }
 
     deinit {
         shutdown()
@@ -200,6 +194,18 @@ final class SinkContext: Sendable {
     init(dispatcher: FrameDispatcher, codec: MediaCodec) {
         self.dispatcher = dispatcher
         self.codec = codec
+    }
+}
+
+/// A pipeline's shut-down flag: set to NULL once (which joins GStreamer's streaming threads),
+/// after which state changes are refused.
+extension Mutex where Value == Bool {
+    func stopOnce(_ pipeline: UnsafeMutablePointer<GstElement>) {
+        withLock { down in
+            guard !down else { return }
+            down = true
+            gst_element_set_state(pipeline, GST_STATE_NULL)
+        }
     }
 }
 #endif

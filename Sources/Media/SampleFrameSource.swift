@@ -18,7 +18,7 @@ public final class SampleFrameSource: MediaSource {
         public var keyframes: [Int]
     }
 
-    private struct Control: Sendable {
+    private struct Control: SourceThreadState {
         var active = true
         var stopping = false
         /// Jump to the latest keyframe before the next video frame.
@@ -72,23 +72,13 @@ public final class SampleFrameSource: MediaSource {
     public func start(
         deliver: @escaping @Sendable (MediaFrame) -> Void, onEnd: @escaping @Sendable (MediaSourceEnd) -> Void
     ) throws(MediaSourceError) {
-        let alreadyStarted = control.withLock { $0.thread != nil || $0.stopping }
-        guard !alreadyStarted else { throw .invalidConfiguration("\(name): already started") }
+        guard !control.isStartedOrStopping else { throw .invalidConfiguration("\(name): already started") }
         gate.open(deliver: deliver, onEnd: onEnd)
         let thread = try SourceThread { [self] in run() }
         control.withLock { $0.thread = thread }
     }
 
-    public func stop() {
-        let thread = control.withLock { state -> SourceThread? in
-            state.stopping = true
-            defer { state.thread = nil }
-            return state.thread
-        }
-        gate.close()
-        wakeup.wake()
-        thread?.join()
-    }
+    public func stop() { control.stopThread(gate: gate, wakeup: wakeup) }
 
     public func setActive(_ active: Bool) {
         control.withLock { state in

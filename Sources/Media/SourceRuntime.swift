@@ -125,6 +125,30 @@ struct SourceThread: @unchecked Sendable {
     }
 }
 
+/// The part of a file-reading source's locked state that starting and stopping its thread use.
+protocol SourceThreadState: Sendable {
+    var stopping: Bool { get set }
+    var thread: SourceThread? { get set }
+}
+
+extension Mutex where Value: SourceThreadState {
+    /// A source starts once: not while its thread runs, nor after `stop()`.
+    var isStartedOrStopping: Bool { withLock { $0.thread != nil || $0.stopping } }
+
+    /// Marks the source stopping, closes its callbacks, wakes its thread and joins it, so no
+    /// callback runs after this returns.
+    func stopThread(gate: CallbackGate, wakeup: Wakeup) {
+        let thread = withLock { state -> SourceThread? in
+            state.stopping = true
+            defer { state.thread = nil }
+            return state.thread
+        }
+        gate.close()
+        wakeup.wake()
+        thread?.join()
+    }
+}
+
 enum SystemError {
     static func text(_ code: Int32) -> String {
         guard let s = strerror(code) else { return "error \(code)" }

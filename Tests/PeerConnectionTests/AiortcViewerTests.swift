@@ -24,6 +24,29 @@ func masterMessage(_ i: Int) -> (data: [UInt8], isBinary: Bool) {
     return ([0xA5, UInt8(i & 0xFF)] + (0..<(i * 5)).map { UInt8((i * 17 + $0 * 3) & 0xFF) }, true)
 }
 
+/// The data-channel exchange every viewer test runs: waits for the viewer's 100 messages on
+/// `streamID` and checks their contents and kinds in order, then sends our 100 back (the viewer
+/// checks them against ``masterMessage(_:)``). Failures point at the calling test.
+func exchangeHundredMessages(
+    _ rig: PeerRig, _ id: Int, on streamID: UInt16, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    #expect(
+        await rig.wait(id, timeout: .seconds(10)) { $0.messages(on: streamID).count >= 100 },
+        sourceLocation: sourceLocation)
+    let received = await rig.log(id).messages(on: streamID)
+    #expect(received.count == 100, sourceLocation: sourceLocation)
+    for (i, message) in received.prefix(100).enumerated() {
+        let expected = viewerMessage(i)
+        #expect(
+            message.data == expected.data && message.isBinary == expected.isBinary, "viewer message \(i)",
+            sourceLocation: sourceLocation)
+    }
+    for i in 0..<100 {
+        let message = masterMessage(i)
+        try await rig.send(id, message.data, on: streamID, isBinary: message.isBinary)
+    }
+}
+
 private func threeDigits(_ i: Int) -> String {
     let text = String(i)
     return String(repeating: "0", count: max(0, 3 - text.count)) + text
@@ -75,20 +98,8 @@ extension PeerConnectionSuites {
                 #expect(channel.origin == .remote)
                 #expect(await rig.state(id) == .connected)
 
-                // The viewer's 100 messages, contents and kinds checked in order.
-                #expect(await rig.wait(id, timeout: .seconds(10)) { $0.messages(on: channel.streamID).count >= 100 })
-                let received = await rig.log(id).messages(on: channel.streamID)
-                #expect(received.count == 100)
-                for (i, message) in received.prefix(100).enumerated() {
-                    let expected = viewerMessage(i)
-                    #expect(message.data == expected.data && message.isBinary == expected.isBinary, "viewer message \(i)")
-                }
-
-                // Ours back; aiortc checks them against the same pattern.
-                for i in 0..<100 {
-                    let message = masterMessage(i)
-                    try await rig.send(id, message.data, on: channel.streamID, isBinary: message.isBinary)
-                }
+                // The viewer's 100 messages checked in order, then ours back for aiortc to check.
+                try await exchangeHundredMessages(rig, id, on: channel.streamID)
                 let report = try #require(viewer.event("received", timeout: .seconds(10)), "aiortc stderr:\n\(viewer.stderrText.suffix(6000))")
                 #expect(report["count"] as? Int == 100)
                 #expect(report["ok"] as? Bool == true, "aiortc found: \(report["errors"] ?? "")")

@@ -83,17 +83,7 @@ extension PeerConnectionSuites {
                 let channel = try #require(await rig.log(id).openedChannels.first)
                 #expect(channel.parameters.label == "viewer")
                 #expect(channel.origin == .remote)
-                #expect(await rig.wait(id, timeout: .seconds(10)) { $0.messages(on: channel.streamID).count >= 100 })
-                let received = await rig.log(id).messages(on: channel.streamID)
-                #expect(received.count == 100)
-                for (i, message) in received.prefix(100).enumerated() {
-                    let expected = viewerMessage(i)
-                    #expect(message.data == expected.data && message.isBinary == expected.isBinary, "viewer message \(i)")
-                }
-                for i in 0..<100 {
-                    let message = masterMessage(i)
-                    try await rig.send(id, message.data, on: channel.streamID, isBinary: message.isBinary)
-                }
+                try await exchangeHundredMessages(rig, id, on: channel.streamID)
                 let report = try #require(viewer.event("received", timeout: .seconds(10)), "\(viewer.diagnostics)")
                 #expect(report["count"] as? Int == 100)
                 #expect(report["ok"] as? Bool == true, "chromium found: \(report["errors"] ?? "")")

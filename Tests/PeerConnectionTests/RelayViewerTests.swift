@@ -15,23 +15,23 @@ extension PeerConnectionSuites {
     /// PeerConnection restricted to relayed candidates (RFC 8445 §5.1.1.2 with a relay-only
     /// policy) through coturn, reached over UDP, TCP and TLS (RFC 8656 §3.1).
     @Suite struct RelayViewerTests {
-        static func relayConfiguration(_ coturn: RelayCoturn, transport: TransportProtocol) throws
+        static func relayConfiguration(_ coturn: CoturnServer, pki: TestPKI, transport: TransportProtocol) throws
             -> PeerConnectionConfiguration
         {
             var ice = ICEConfiguration()
             ice.policy = .relay
             var transportConfiguration = ICETransportConfiguration(
                 ice: ice, localAddresses: [], turnServers: [try coturn.server(transport, user: "master")])
-            transportConfiguration.tlsTrust = .caFile(coturn.pki.caFile)
+            transportConfiguration.tlsTrust = .caFile(pki.caFile)
             return PeerConnectionConfiguration(
                 transport: transportConfiguration, dtlsContext: try DTLSContext(certificate: try DTLSCertificateCache.shared()))
         }
 
         @Test(arguments: [TransportProtocol.udp, .tcp, .tls])
         func hundredMessagesEachWayThroughTheRelay(transport: TransportProtocol) async throws {
-            let pki = try RelayPKI()
+            let pki = try TestPKI()
             defer { pki.remove() }
-            let coturn = try RelayCoturn.started(pki: pki)
+            let coturn = try CoturnServer.startedAcceptingConnections(tls: pki.serverIdentity)
             defer { coturn.stop() }
             let viewer = try ViewerProcess(arguments: ["--messages", "100", "--timeout", "20"])
             defer { viewer.stop() }
@@ -41,7 +41,7 @@ extension PeerConnectionSuites {
                     "no offer from aiortc; its stderr:\n\(viewer.stderrText)")
                 let started = monotonicNow()
                 let offer = try SessionDescription(parsing: try #require(line["sdp"] as? String))
-                let id = try await rig.makeAnswerer(offer: offer, try Self.relayConfiguration(coturn, transport: transport))
+                let id = try await rig.makeAnswerer(offer: offer, try Self.relayConfiguration(coturn, pki: pki, transport: transport))
                 try await rig.start(id)
                 #expect(await rig.wait(id, timeout: .seconds(5)) { $0.localDescription != nil })
                 let answer = try #require(await rig.localDescription(id))
@@ -65,17 +65,7 @@ extension PeerConnectionSuites {
                 #expect(pair.local.relay == RelayID(0))
                 #expect(pair.remote.kind == .host && pair.remote.address.ip == IPAddress("127.0.0.1"))
 
-                #expect(await rig.wait(id, timeout: .seconds(10)) { $0.messages(on: channel.streamID).count >= 100 })
-                let received = await rig.log(id).messages(on: channel.streamID)
-                #expect(received.count == 100)
-                for (i, message) in received.prefix(100).enumerated() {
-                    let expected = viewerMessage(i)
-                    #expect(message.data == expected.data && message.isBinary == expected.isBinary, "viewer message \(i)")
-                }
-                for i in 0..<100 {
-                    let message = masterMessage(i)
-                    try await rig.send(id, message.data, on: channel.streamID, isBinary: message.isBinary)
-                }
+                try await exchangeHundredMessages(rig, id, on: channel.streamID)
                 let report = try #require(
                     viewer.event("received", timeout: .seconds(10)), "aiortc stderr:\n\(viewer.stderrText.suffix(4000))")
                 #expect(report["count"] as? Int == 100)
