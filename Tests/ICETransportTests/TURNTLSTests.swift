@@ -69,7 +69,12 @@ extension ICETransportSuites {
                 #expect(await rig.turnClient(a)?.phase == .deallocating)
                 await rig.closeAll()
             }
-            let log = coturn.log
+            // coturn writes its log asynchronously: give it a moment under load.
+            var log = coturn.log
+            for _ in 0..<50 where !log.contains("TLS") {
+                try await Task.sleep(for: .milliseconds(100))
+                log = coturn.log
+            }
             #expect(log.contains("TLS"), "coturn log:\n\(log.suffix(3000))")
         }
 
