@@ -183,6 +183,22 @@ class Daemon:
                     values[name] = int(rest.split()[0])
         return values
 
+    def largest_mappings(self, count=6):
+        """[(KiB, name)] of the mappings holding the most resident memory, grouped by file
+        ("[anon]" for anonymous memory and the heap), from /proc/<pid>/smaps."""
+        totals = {}
+        name = "[anon]"
+        with open("/proc/%d/smaps" % self.pid) as f:
+            for line in f:
+                head = line.split()
+                if not head:
+                    continue
+                if "-" in head[0] and not head[0].endswith(":"):
+                    name = os.path.basename(head[5]) if len(head) > 5 and head[5].startswith("/") else "[anon]"
+                elif head[0] == "Rss:":
+                    totals[name] = totals.get(name, 0) + int(head[1])
+        return sorted(((kib, name) for name, kib in totals.items()), reverse=True)[:count]
+
     def cpu_seconds(self):
         with open("/proc/%d/stat" % self.pid) as f:
             fields = f.read().rpartition(")")[2].split()
@@ -357,6 +373,7 @@ def run_configuration(name, binary, arguments, options, python, emulator, direct
         time.sleep(options.idle_settle)
         daemon.check_alive()
         results["idle"] = daemon.memory()
+        results["idleMappings"] = daemon.largest_mappings()
         say("%s: idle %s" % (name, results["idle"]))
         for target in (1, 5, 10):
             while len(viewers) < target:
@@ -490,6 +507,8 @@ def report(results, options, started):
                 "%.0f" % statistics.median(kbps) if kbps else "-",
                 "%.0f/%.0f/%.0f" % (min(fps), statistics.median(fps), max(fps)),
                 step["hostIdle"], "%.1f" % step["cpuPerMinute"]))
+        out.append("  largest resident mappings when idle (MiB): " + ", ".join(
+            "%s %s" % (name, mib(kib)) for kib, name in result["idleMappings"]))
         ten = result["steps"][-1]
         out.append("  memory in MiB; +RSS/view = VmRSS growth per viewer added since the row above; sent kb/s = "
                    "median per viewer (transport bytes, status lines); viewer fps = min/median/max")
