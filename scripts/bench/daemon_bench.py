@@ -514,8 +514,9 @@ def report(results, options, started):
                    "median per viewer (transport bytes, status lines); viewer fps = min/median/max")
         out.append("  CPU with 10 viewers: %.1f CPU-seconds per minute (%.0f%% of one core, window %.0f s)" % (
             ten["cpuPerMinute"], ten["cpuPerMinute"] / 60 * 100, ten["window"]))
-        out.append("  offer -> first video packet, ladder joins (1, +4, +5 at once): " +
-                   latency_summary(result.get("ladderLatencies", [])))
+        ladder = result.get("ladderLatencies", [])
+        out.append("  offer -> first video packet, ladder joins (1, +4, +5 at once): " + latency_summary(ladder))
+        out.append("    in join order (ms): " + " ".join(str(v) for v in ladder))
         if "joinLatencies" in result:
             out.append("  offer -> first video packet, sequential single-viewer joins:  " +
                        latency_summary(result["joinLatencies"]))
