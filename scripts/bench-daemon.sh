@@ -8,6 +8,10 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
+case " $* " in
+    *" --help "*|*" -h "*) exec /usr/bin/python3 "$REPO_ROOT/scripts/bench/daemon_bench.py" --help ;;
+esac
+
 find_swift
 
 # The test dependencies: the emulator (python3-aiohttp, python3-botocore, openssl, curl), its STUN
