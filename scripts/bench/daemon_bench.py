@@ -579,6 +579,8 @@ def main():
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    # Started in the background of a script, SIGINT arrives ignored; Ctrl-C must still stop the run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if not os.access(options.python, os.X_OK):
             raise BenchError("%s is missing: run scripts/install-deps.sh --test (aiortc in .venv)" % options.python)
