@@ -17,6 +17,8 @@ every video and audio frame it receives and reports, as JSON lines on stdout:
 (so its NACKs ask the master for retransmissions). Runs --duration seconds after the first
 video frame, then closes (with --hold, once stdin has a line). --silent-exit leaves without closing
 the peer connection (a viewer that vanishes: no DTLS close_notify, no SCTP shutdown).
+--no-decode counts each video frame the jitter buffer reassembles without decoding it (width and
+height stay 0), so that many viewers on one small host leave CPU time to the master under test.
 """
 
 import argparse
@@ -63,6 +65,30 @@ class Counters:
         return {"video": self.video, "audio": self.audio, "maxGap": round(self.max_gap, 3),
                 "width": self.width, "height": self.height, "replies": self.replies,
                 "firstFrame": self.first_frame, "rtpDropped": self.rtp_dropped}
+
+
+class UndecodedFrame:
+    """Stands in for a decoded picture when --no-decode is given."""
+    width = 0
+    height = 0
+
+
+class CountingDecoder:
+    def decode(self, encoded_frame):
+        return [UndecodedFrame()]
+
+
+def skip_video_decoding():
+    """Swaps the receiver's video decoder for one that only passes each reassembled frame on."""
+    import aiortc.rtcrtpreceiver as receiver
+    original = receiver.get_decoder
+
+    def get_decoder(codec):
+        if codec.mimeType.lower().startswith("video/"):
+            return CountingDecoder()
+        return original(codec)
+
+    receiver.get_decoder = get_decoder
 
 
 def install_loss(probability, counters, seed):
@@ -123,7 +149,10 @@ async def main():
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--silent-exit", action="store_true")
     parser.add_argument("--hold", action="store_true", help="after done, stay connected until stdin has a line")
+    parser.add_argument("--no-decode", action="store_true", help="count reassembled video frames without decoding them")
     args = parser.parse_args()
+    if args.no_decode:
+        skip_video_decoding()
 
     counters = Counters()
     if args.loss > 0:
