@@ -11,6 +11,15 @@ extension Daemon {
     ) -> Result<LocalSignalingServer, LocalSignalingError> {
         let settings = LocalSignalingSettings.resolve(
             listen: configuration.listen, token: configuration.localToken, maxConnections: configuration.maxViewers)
+        // lws' own lines (warnings and errors only) go to our log, not straight to stderr.
+        let lwsLogger = Logger(label: "lws")
+        WebSocketLibraryLog.route(level: .warning) { level, line in
+            switch level {
+            case .error: lwsLogger.error("\(line)")
+            case .warning: lwsLogger.warning("\(line)")
+            case .notice, .info, .debug: lwsLogger.info("\(line)")
+            }
+        }
         let server: LocalSignalingServer
         do throws(LocalSignalingError) {
             server = try LocalSignalingServer(settings: settings, loop: loop, onEvent: onEvent)
