@@ -43,7 +43,7 @@ extension MasterSettings {
     /// with no other interface still connects, and clients that do use loopback (aiortc,
     /// Firefox) can. Chromium ignores loopback candidates and pairs on the LAN address. Off
     /// loopback the viewers are elsewhere and loopback candidates would only be noise.
-    mutating func adoptLocalMode(listen: SocketAddress) {
+    public mutating func adoptLocalMode(listen: SocketAddress) {
         if listen.ip.isLoopback { ice.includeLoopback = true }
     }
 }

@@ -6,7 +6,10 @@
 /// data channel, plays both, shows live statistics and a data-channel message box, and exposes
 /// `window.kvsmasterStats()` (the latest statistics object) for tests.
 struct LocalViewerPage: Sendable {
-    let html: [UInt8] = Array(LocalViewerPage.htmlText.utf8)
+    /// The page with its script inline: one request, so the `?token=` in the page's URL is the
+    /// only credential the browser ever has to present for it.
+    let html: [UInt8] = Array(
+        LocalViewerPage.htmlText.replacing("<script src=\"viewer.js\"></script>", with: "<script>\n\(LocalViewerPage.scriptText)\n</script>").utf8)
     let script: [UInt8] = Array(LocalViewerPage.scriptText.utf8)
 
     static let htmlText = #"""

@@ -183,17 +183,17 @@ async def sockets(args):
                 results.append({"id": client_id, "open": False, "error": type(error).__name__})
         await asyncio.sleep(1.0)
         for client_id, ws in opened:
-            closed = ws.closed
+            closed, code, reason = ws.closed, ws.close_code, None
             if not closed:
                 try:
                     message = await ws.receive(timeout=0.5)
-                    closed = message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
-                    reason = message.extra if message.type == aiohttp.WSMsgType.CLOSE else None
+                    if message.type == aiohttp.WSMsgType.CLOSE:
+                        closed, code, reason = True, message.data, message.extra
+                    elif message.type == aiohttp.WSMsgType.CLOSED:
+                        closed = True
                 except asyncio.TimeoutError:
-                    reason = None
-            else:
-                reason = None
-            results.append({"id": client_id, "open": not closed, "closeCode": ws.close_code, "reason": reason})
+                    pass
+            results.append({"id": client_id, "open": not closed, "closeCode": code, "reason": reason})
         for _, ws in opened:
             await ws.close()
     emit({"event": "sockets", "results": results})
