@@ -39,7 +39,8 @@ import WireKit
         let stats = viewer.take { $0["event"] as? String == "stats" }.last ?? decoding ?? [:]
         print("local page stats: \(stats)")
         #expect(stats.int("frameWidth") == 640 && stats.int("frameHeight") == 480)
-        #expect(stats["localCandidateType"] as? String == "host")
+        #expect(stats["localCandidateType"] is String, "no selected pair in the page stats")
+        #expect(stats["remoteCandidateType"] as? String == "host")
         let rect = try #require(shot["rect"] as? [String: Any], "no video rectangle: \(shot)")
         let scale = rect.double("dpr") > 0 ? rect.double("dpr") : 1
         // The middle of the video box (its edges may be letterboxed).
