@@ -163,6 +163,23 @@ extension Array where Element == [String: Any] {
         #expect(harness.server.statusSummary.contains("refused 6"), "\(harness.server.statusSummary)")
     }
 
+    /// A page of another site (Origin) or a DNS name rebound to loopback (Host) cannot open the
+    /// signaling socket through a browser; the same socket from this server's own origin can.
+    @Test func crossSiteWebSocketsAreRefused() throws {
+        let harness = try LocalHarness(listen: SocketAddress("127.0.0.1:0")!)
+        defer { harness.stop() }
+        let own = try #require(try harness.runScript(["probe", "--origin", "http://127.0.0.1:\(harness.port)"]).event("probe"))
+        #expect(own["websocket"] as? String == "open", "\(own)")
+        let foreign = try #require(try harness.runScript(["probe", "--origin", "http://evil.example"]).event("probe"))
+        #expect((foreign["websocket"] as? String)?.hasPrefix("refused") == true, "\(foreign)")
+        let rebound = try #require(
+            try harness.runScript(["probe", "--origin", "http://rebound.example:\(harness.port)", "--host-header", "rebound.example:\(harness.port)"])
+                .event("probe"))
+        #expect((rebound["websocket"] as? String)?.hasPrefix("refused") == true, "\(rebound)")
+        #expect(harness.logText.contains("refused: cross-origin request from http://evil.example"))
+        #expect(harness.logText.contains("refused: Host rebound.example:\(harness.port) is not an address of this machine"))
+    }
+
     /// max-viewers bounds the signaling sockets: the one over the limit is closed with 1013.
     @Test func socketsOverMaxViewersAreRefused() throws {
         let harness = try LocalHarness(listen: SocketAddress("127.0.0.1:0")!, maxViewers: 2)

@@ -2,6 +2,7 @@ import CKVSShims
 import CWebSockets
 import Glibc
 import Signaling
+import WireKit
 
 /// The protocol callback of the local server's lws context; finds the server through the
 /// context's user pointer (a slot that is nil while the context is being created).
@@ -128,6 +129,11 @@ extension LocalSignalingServer {
                     "local signaling: WebSocket from \(peer) refused: \(presented == nil ? "no" : "wrong") access token")
                 return 1
             }
+        }
+        if let problem = crossSiteProblem(wsi) {
+            shared.withLock { $0.refused += 1 }
+            logger.warning("local signaling: WebSocket from \(peer) refused: \(problem)")
+            return 1
         }
         let clientId: String
         if let requested = urlArgument(wsi, "X-Amz-ClientId") {
@@ -297,7 +303,37 @@ extension LocalSignalingServer {
         lws_callback_on_writable(wsi)
     }
 
+    /// A web page on another site must not reach the camera through the visitor's browser: a
+    /// browser's Origin must be this server, and without a token (loopback) the Host must be an
+    /// address or `localhost`, not a name rebound to 127.0.0.1 by someone else's DNS.
+    private func crossSiteProblem(_ wsi: OpaquePointer) -> String? {
+        let host = header(wsi, WSI_TOKEN_HOST) ?? ""
+        if settings.token == nil, !host.isEmpty {
+            var name = Substring(host)
+            if name.hasPrefix("["), let close = name.firstIndex(of: "]") {
+                name = name[name.index(after: name.startIndex)..<close]
+            } else if let colon = name.lastIndex(of: ":") {
+                name = name[..<colon]
+            }
+            guard IPAddress(name) != nil || name.lowercased() == "localhost" else {
+                return "Host \(host) is not an address of this machine (a rebound DNS name?)"
+            }
+        }
+        if let origin = header(wsi, WSI_TOKEN_ORIGIN), !origin.isEmpty, origin != "http://\(host)", origin != "https://\(host)" {
+            return "cross-origin request from \(origin)"
+        }
+        return nil
+    }
+
     // MARK: Helpers
+
+    func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+        var buffer = [CChar](repeating: 0, count: 512)
+        return buffer.withUnsafeMutableBufferPointer { all -> String? in
+            guard let base = all.baseAddress, lws_hdr_copy(wsi, base, Int32(all.count), token) > 0 else { return nil }
+            return String(cString: base)
+        }
+    }
 
     private func write(_ wsi: OpaquePointer, _ payload: [UInt8], _ kind: lws_write_protocol) -> Bool {
         let pre = kvs_lws_pre()

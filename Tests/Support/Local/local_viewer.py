@@ -161,8 +161,13 @@ async def probe(args):
             body = await response.text()
             result["http"] = response.status
             result["page"] = "kvsmaster viewer" in body
+        headers = {}
+        if args.origin:
+            headers["Origin"] = args.origin
+        if args.host_header:
+            headers["Host"] = args.host_header
         try:
-            async with session.ws_connect(url(args, "ws", "/", "probe"), timeout=5) as ws:
+            async with session.ws_connect(url(args, "ws", "/", "probe"), timeout=5, headers=headers) as ws:
                 result["websocket"] = "open"
                 await ws.close()
         except Exception as error:
@@ -211,6 +216,8 @@ async def main():
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--count", type=int, default=2)
     parser.add_argument("--bad-frames", action="store_true")
+    parser.add_argument("--origin", help="probe: the WebSocket's Origin header")
+    parser.add_argument("--host-header", help="probe: the WebSocket's Host header")
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args()
     if args.mode == "view":
