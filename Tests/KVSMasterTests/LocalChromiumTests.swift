@@ -35,6 +35,13 @@ import WireKit
         let firstFrame = ContinuousClock.now - loaded
         #expect(decoding != nil, "no frame decoded within 10 s of the page loading:\n\(viewer.diagnostics)\n\(harness.logText.suffix(3000))")
         print("local page in Chromium: first decoded frame \(firstFrame) after the page reported stats")
+        // The page's data-channel box: a message out, the master's reply back.
+        try viewer.send(["type": "evaluate", "expression": "kvsmasterSend('hello from the page')"])
+        let sent = viewer.event("evaluated", timeout: .seconds(10))
+        #expect(sent?["value"] as? Bool == true, "the page could not send on its data channel: \(viewer.diagnostics)")
+        let replied = viewer.next(timeout: .seconds(10)) { $0["event"] as? String == "stats" && ($0["messagesReceived"] as? Int ?? 0) >= 1 }
+        #expect(replied != nil, "no data-channel reply shown on the page")
+        #expect(poll(timeout: .seconds(5)) { harness.logText.contains(": hello from the page") }, "\(harness.logText.suffix(2000))")
         let shot = try #require(viewer.event("screenshot", timeout: .seconds(20)), "no screenshot: \(viewer.diagnostics)")
         let stats = viewer.take { $0["event"] as? String == "stats" }.last ?? decoding ?? [:]
         print("local page stats: \(stats)")

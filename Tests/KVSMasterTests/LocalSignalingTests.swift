@@ -180,6 +180,18 @@ extension Array where Element == [String: Any] {
         #expect(harness.logText.contains("refused: Host rebound.example:\(harness.port) is not an address of this machine"))
     }
 
+    /// A second socket with a client id in use replaces the first, which is closed with 4000.
+    @Test func aSecondSocketWithTheSameClientIdReplacesTheFirst() throws {
+        let harness = try LocalHarness(listen: SocketAddress("127.0.0.1:0")!, maxViewers: 1)
+        defer { harness.stop() }
+        let lines = try harness.runScript(["sockets", "--count", "2", "--same-id"])
+        let results = try #require(lines.event("sockets")?["results"] as? [[String: Any]], "no result: \(lines)")
+        #expect(results.count == 2)
+        #expect(results.first?["open"] as? Bool == false && results.first?.int("closeCode") == 4000, "\(results)")
+        #expect(results.last?["open"] as? Bool == true, "\(results)")
+        #expect(harness.logText.contains("socket connected again from 127.0.0.1; closing its previous socket"))
+    }
+
     /// max-viewers bounds the signaling sockets: the one over the limit is closed with 1013.
     @Test func socketsOverMaxViewersAreRefused() throws {
         let harness = try LocalHarness(listen: SocketAddress("127.0.0.1:0")!, maxViewers: 2)

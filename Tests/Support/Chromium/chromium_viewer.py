@@ -25,6 +25,7 @@ and reads from stdin:
   {"type": "answer", "sdp": ...}
   {"type": "candidate", "candidate": "candidate:...", "sdpMid": ...}   (no candidate: end)
   {"type": "screenshot", "path": ...}
+  {"type": "evaluate", "expression": ...}   -> {"event": "evaluated", "value": ...}
   {"type": "close"}
 
 It exits (killing Chromium, removing the temp dir) on "close", on stdin EOF, on SIGTERM or
@@ -248,6 +249,8 @@ class Viewer:
             await self.devtools.evaluate("kvsCandidate(null)")
         elif kind == "screenshot":
             await self.screenshot(message["path"])
+        elif kind == "evaluate":
+            emit({"event": "evaluated", "value": await self.devtools.evaluate(message["expression"])})
         elif kind == "close":
             self.done.set()
         else:

@@ -13,7 +13,8 @@ Run with the checkout's .venv/bin/python. Modes:
          action, binary) on the same socket.
   probe  {"event": "probe", "http": status, "page": bool, "websocket": "open"|"refused: ..."}
          for GET / and a WebSocket upgrade with the given --token (none when omitted).
-  sockets  opens --count WebSockets with distinct client ids and reports each one's fate:
+  sockets  opens --count WebSockets with distinct client ids (--same-id: all "socket", reported as
+         socket#0, socket#1, ...) and reports each one's fate:
          {"event": "sockets", "results": [{"id": ..., "open": bool, "closeCode": n, "reason": ...}]}
 """
 
@@ -180,14 +181,15 @@ async def sockets(args):
     async with aiohttp.ClientSession() as session:
         opened = []
         for i in range(args.count):
-            client_id = "socket-%d" % i
+            client_id = "socket" if args.same_id else "socket-%d" % i
             try:
                 ws = await session.ws_connect(url(args, "ws", "/", client_id), timeout=5)
                 opened.append((client_id, ws))
             except Exception as error:
                 results.append({"id": client_id, "open": False, "error": type(error).__name__})
         await asyncio.sleep(1.0)
-        for client_id, ws in opened:
+        for index, (client_id, ws) in enumerate(opened):
+            client_id = "%s#%d" % (client_id, index) if args.same_id else client_id
             closed, code, reason = ws.closed, ws.close_code, None
             if not closed:
                 try:
@@ -216,6 +218,7 @@ async def main():
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--count", type=int, default=2)
     parser.add_argument("--bad-frames", action="store_true")
+    parser.add_argument("--same-id", action="store_true", help="sockets: every socket uses the client id 'socket'")
     parser.add_argument("--origin", help="probe: the WebSocket's Origin header")
     parser.add_argument("--host-header", help="probe: the WebSocket's Host header")
     parser.add_argument("--timeout", type=float, default=30.0)
