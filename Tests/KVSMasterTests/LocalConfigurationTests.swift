@@ -53,6 +53,11 @@ import WireKit
             return
         }
         #expect(!"\(spaced)".contains("has spaces"))
+        guard case .failure(let storage) = resolve(["demo", "audio-video-storage", "--local"]) else {
+            Issue.record("storage mode was accepted in local mode")
+            return
+        }
+        #expect("\(storage)".contains("cannot run in local mode"))
     }
 
     @Test func aTokenIsGeneratedOnlyOffLoopback() throws {
