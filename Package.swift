@@ -82,7 +82,7 @@ let package = Package(
             name: "KVSMaster",
             dependencies: [
                 "CKVSShims", "EventLoop", "ICETransport", "PeerConnection", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
-                "Signaling", "Media", "Streaming",
+                "Signaling", "Media", "Streaming", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds kvsmaster (release) and runs its default job: a self-check that
-# needs no AWS account. It captures H.264 from GStreamer's test source, packetizes it into RTP,
-# protects every packet with SRTP and reports what it did, after checking every system library.
+# Installs the dependencies, builds kvsmaster (release), runs a quick self-check and then the default
+# job, which needs no AWS account: `kvsmaster demo --local` streams GStreamer's test source (a moving
+# ball and a tone) to browsers through its own signaling server and viewer page. It prints the URL
+# to open and runs until Ctrl-C.
+#
+# Extra arguments go to kvsmaster, e.g. to watch from another machine (a token is then required and
+# printed in the URL):   bash scripts/run-default.sh --listen 0.0.0.0:8080
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -12,5 +16,7 @@ swift_quiet build -c release --product kvsmaster || die "the build failed"
 [ -x .build/release/kvsmaster ] || die "the build did not produce .build/release/kvsmaster"
 say "kvsmaster --version"
 .build/release/kvsmaster --version
-say "kvsmaster selfcheck"
-exec .build/release/kvsmaster selfcheck
+say "kvsmaster selfcheck (quick)"
+.build/release/kvsmaster selfcheck --frames 30 || die "the self-check failed (see above); fix it before streaming"
+say "kvsmaster demo --local: open the URL below in a browser (Ctrl-C stops)"
+exec .build/release/kvsmaster demo --local --source testsrc "$@"

@@ -17,6 +17,8 @@ static inline size_t kvs_lws_pre(void) { return LWS_PRE; }
 static inline uint64_t kvs_lws_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }
 static inline uint64_t kvs_lws_option_disable_os_ca_certs(void) { return LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS; }
 static inline int kvs_lws_port_no_listen(void) { return CONTEXT_PORT_NO_LISTEN; }
+/// The local signaling server listens on IPv4 only when given an IPv4 address.
+static inline uint64_t kvs_lws_option_disable_ipv6(void) { return LWS_SERVER_OPTION_DISABLE_IPV6; }
 
 /// Adds a hashed CA directory (the `openssl rehash` layout) to the client SSL_CTX that lws
 /// passes to LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS; lws itself only takes a file.

@@ -32,16 +32,20 @@ public enum Daemon {
             logger.critical("\(error)")
             return 1
         }
-        var signalingConfiguration: SignalingClientConfiguration
-        switch SignalingClientConfiguration.resolve(channelName: configuration.channelName, environment: environment) {
-        case .success(let resolved): signalingConfiguration = resolved
-        case .failure(let error):
-            logger.critical("\(error)")
-            return 2
-        }
-        signalingConfiguration.includeWebRTCEndpoint = configuration.mode == .audioVideoStorage
-        if let directory = configuration.stateDirectory {
-            signalingConfiguration.endpointCachePath = directory + "/endpoint-cache.json"
+        // Local mode never resolves KVS endpoints or credentials: it makes no AWS call at all.
+        var signalingConfiguration: SignalingClientConfiguration?
+        if !configuration.localMode {
+            switch SignalingClientConfiguration.resolve(channelName: configuration.channelName, environment: environment) {
+            case .success(var resolved):
+                resolved.includeWebRTCEndpoint = configuration.mode == .audioVideoStorage
+                if let directory = configuration.stateDirectory {
+                    resolved.endpointCachePath = directory + "/endpoint-cache.json"
+                }
+                signalingConfiguration = resolved
+            case .failure(let error):
+                logger.critical("\(error)")
+                return 2
+            }
         }
         let notifier = SystemdNotifier(environment: environment)
         var events = MasterEvents()
@@ -53,22 +57,35 @@ public enum Daemon {
         events.onSignalingDisconnected = { reason in notifier.status("signaling reconnecting (\(reason))") }
         events.onDataChannelLine = { line in StandardOutput.writeLine(line) }
         var settings = MasterSettings(daemon: configuration, environment: environment)
-        switch signalingConfiguration.trust {
-        case .libraryDefault: settings.turnTrust = .system
+        switch signalingConfiguration?.trust {
+        case .libraryDefault, nil: settings.turnTrust = .system
         case .file(let path): settings.turnTrust = .caFile(path)
         case .directory(let path): settings.turnTrust = .caDirectory(path)
         }
+        if configuration.localMode { settings.adoptLocalMode(listen: configuration.listen) }
         let master = Master(
             settings: settings, loop: loop,
             certificates: CertificateProvider(), source: source, events: events)
-        let client: SignalingClient
-        do {
-            client = try SignalingClient(
-                configuration: signalingConfiguration, credentials: .chain(environment: environment), loop: loop,
-                onEvent: { [weak master] event in master?.assumeIsolated { $0.handleSignaling(event) } })
-        } catch {
-            logger.critical("cannot start the signaling client: \(error)")
-            return 1
+        let onEvent: @Sendable (SignalingEvent) -> Void = { [weak master] event in
+            master?.assumeIsolated { $0.handleSignaling(event) }
+        }
+        let client: any MasterSignaling
+        if let signalingConfiguration {
+            do {
+                client = try SignalingClient(
+                    configuration: signalingConfiguration, credentials: .chain(environment: environment), loop: loop,
+                    onEvent: onEvent)
+            } catch {
+                logger.critical("cannot start the signaling client: \(error)")
+                return 1
+            }
+        } else {
+            switch startLocalSignaling(configuration: configuration, loop: loop, onEvent: onEvent) {
+            case .success(let server): client = server
+            case .failure(let error):
+                logger.critical("\(error)")
+                return 1
+            }
         }
         master.start(signaling: client)
         let watchdog = notifier.watchdogInterval.map { interval in

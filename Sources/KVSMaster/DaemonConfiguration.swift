@@ -1,4 +1,5 @@
 import Media
+import WireKit
 
 /// Everything the daemon runs with, resolved from the command line, the environment, the
 /// config file and defaults (in that order of precedence; see ``DaemonConfigurationResolver``).
@@ -67,6 +68,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// The AWS region when set (command line, AWS_DEFAULT_REGION, or the config file); the
     /// effective environment the daemon receives carries the same value.
     public var region: String?
+    /// `--local`: serve signaling and the viewer page from this process (``LocalSignalingServer``)
+    /// instead of connecting to KVS; no credentials, no AWS calls.
+    public var localMode = false
+    /// `--listen`: where local mode serves (loopback by default).
+    public var listen = LocalSignalingSettings.defaultListen
+    /// `--token`: the access token local mode requires (generated off loopback when nil).
+    public var localToken: String?
 
     /// The KVS C SDK sample's reply to every data-channel message.
     public static let sampleDataChannelReply = "This message is from the KVS Master"

@@ -1,4 +1,5 @@
 import Media
+import WireKit
 import Signaling
 
 /// Where frames come from, as named by `--source` and the KVS sample's third argument; the
@@ -144,6 +145,21 @@ enum SettingValues {
         return .success(raw)
     }
 
+    static func listen(_ raw: String) -> Result<SocketAddress, SettingProblem> {
+        guard let address = LocalListenAddress.parse(raw) else {
+            return .failure("expected HOST:PORT with an IP address (127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080), got \(raw.quotedForMessage)")
+        }
+        return .success(address)
+    }
+
+    /// Never echoes the value: it is a secret.
+    static func token(_ raw: String) -> Result<String, SettingProblem> {
+        guard LocalAccessToken.isValid(raw) else {
+            return .failure("expected 8 to 128 letters, digits, '_', '.' or '-' (\(raw.utf8.count) characters given)")
+        }
+        return .success(raw)
+    }
+
     static func httpsURL(_ raw: String) -> Result<String, SettingProblem> {
         guard HTTPSEndpoint(raw) != nil else {
             return .failure("expected an https:// URL (TLS is required), got \(raw.quotedForMessage)")
@@ -221,6 +237,9 @@ extension ConfigurationKey {
         case .caCertPath, .iotCert, .iotPrivateKey: return set(SettingValues.nonEmpty(raw, "a file path")) { _, _ in }
         case .iotCredentialEndpoint: return set(SettingValues.nonEmpty(raw, "a host name")) { _, _ in }
         case .iotRoleAlias, .iotThingName: return set(SettingValues.nonEmpty(raw, "a name")) { _, _ in }
+        case .local: return set(SettingValues.boolean(raw)) { $0.localMode = $1 }
+        case .listen: return set(SettingValues.listen(raw)) { $0.listen = $1 }
+        case .token: return set(SettingValues.token(raw)) { $0.localToken = $1 }
         }
     }
 

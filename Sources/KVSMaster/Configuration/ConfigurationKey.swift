@@ -43,6 +43,9 @@ public enum ConfigurationKey: String, Sendable, CaseIterable, Hashable {
     case iotPrivateKey = "iot-private-key"
     case iotRoleAlias = "iot-role-alias"
     case iotThingName = "iot-thing-name"
+    case local
+    case listen
+    case token
 
     /// The environment variable the KVS C SDK (or systemd) uses for this setting.
     public var environmentVariable: String? {
@@ -62,6 +65,7 @@ public enum ConfigurationKey: String, Sendable, CaseIterable, Hashable {
         case .iotPrivateKey: IoTCredentialConfiguration.privateKeyVariable
         case .iotRoleAlias: IoTCredentialConfiguration.roleAliasVariable
         case .iotThingName: IoTCredentialConfiguration.thingNameVariable
+        case .token: "KVSMASTER_LOCAL_TOKEN"
         default: nil
         }
     }

@@ -13,14 +13,14 @@ extension DaemonArguments {
             (.minBitrate, minBitrate), (.maxBitrate, maxBitrate), (.maxViewers, maxViewers), (.logLevel, logLevel),
             (.logFile, logFile), (.region, region), (.controlPlaneURI, controlPlaneURI), (.stunURI, stunURI),
             (.caCertPath, caCertPath), (.stateDirectory, stateDirectory), (.iceServerIndex, iceServerIndex),
-            (.statsInterval, statsInterval), (.dataChannelReply, dataChannelReply),
+            (.statsInterval, statsInterval), (.dataChannelReply, dataChannelReply), (.listen, listen), (.token, token),
         ]
         for case (let key, let raw?) in named {
             layer[key] = SettingLayer.Value(raw: raw, origin: .commandLine("--\(key.rawValue)"))
         }
         let flags: [(ConfigurationKey, Bool?)] = [
             (.fileLogging, fileLogging), (.logSDP, logSDP), (.dataChannelStdout, dataChannelStdout),
-            (.playbackAudio, playbackAudio),
+            (.playbackAudio, playbackAudio), (.local, local),
         ]
         for case (let key, let on?) in flags {
             layer[key] = SettingLayer.Value(raw: on ? "true" : "false", origin: .commandLine(on ? "--\(key.rawValue)" : "--no-\(key.rawValue)"))

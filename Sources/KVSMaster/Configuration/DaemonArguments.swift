@@ -128,6 +128,16 @@ public struct DaemonArguments: ParsableArguments {
     @Option(name: .customLong("stats-interval"), help: ArgumentHelp("Seconds between per-viewer statistics lines (default 60).", valueName: "seconds"))
     public var statsInterval: String?
 
+    // MARK: Local mode.
+    @Flag(name: .customLong("local"), inversion: .prefixedNo, help: "Serve signaling and a viewer page here instead of KVS (no AWS account needed).")
+    public var local: Bool?
+
+    @Option(help: ArgumentHelp("Where --local listens (default 127.0.0.1:8080; other addresses need the access token).", valueName: "host:port"))
+    public var listen: String?
+
+    @Option(help: ArgumentHelp("Access token --local requires (default: generated and printed when not on loopback; KVSMASTER_LOCAL_TOKEN).", valueName: "token"))
+    public var token: String?
+
     public init() {}
 
     public mutating func validate() throws {

@@ -92,6 +92,12 @@ public struct DaemonConfigurationResolver: Sendable {
         case .failure(let error): return .failure(error)
         }
         if case .failure(let error) = resolveBitrates(&configuration, winners: winners) { return .failure(error) }
+        if configuration.localMode, configuration.mode == .audioVideoStorage {
+            return .failure(
+                ConfigurationError(
+                    .conflict, origin: winners[.local]?.origin, key: nil,
+                    message: "audio-video-storage ingests into a Kinesis video stream through KVS; it cannot run in local mode"))
+        }
         if configuration.logFile == nil, let logging = winners[.fileLogging], (try? SettingValues.boolean(logging.raw).get()) == true {
             configuration.logFile = configuration.stateDirectory.map { "\($0)/\(fileLogName)" } ?? fileLogName
         }

@@ -25,10 +25,17 @@ and reads from stdin:
   {"type": "answer", "sdp": ...}
   {"type": "candidate", "candidate": "candidate:...", "sdpMid": ...}   (no candidate: end)
   {"type": "screenshot", "path": ...}
+  {"type": "evaluate", "expression": ...}   -> {"event": "evaluated", "value": ...}
   {"type": "close"}
 
 It exits (killing Chromium, removing the temp dir) on "close", on stdin EOF, on SIGTERM or
 after --timeout seconds.
+
+--url URL instead opens that page (kvsmaster --local's viewer page, which signals by itself)
+and only watches it: every --stats-interval it reads the page's window.kvsmasterStats() and
+emits {"event": "stats", ...its fields...}; with --screenshot, once framesDecoded reaches
+--screenshot-after it captures the page and emits {"event": "screenshot", "path": ...,
+"rect": {"x", "y", "width", "height", "dpr"}} (the --video-element's box in CSS pixels).
 """
 
 import argparse
@@ -104,8 +111,8 @@ class Browser:
             "--allow-file-access-from-files",
             # Host candidates with the veth address, not mDNS names the master cannot resolve.
             "--disable-features=WebRtcHideLocalIpsWithMdns,MediaRouter,OptimizationHints,Translate",
-            "--window-size=640,480",
-            "file://" + os.path.join(directory, "viewer.html"),
+            "--window-size=" + args.window_size,
+            args.url or ("file://" + os.path.join(directory, "viewer.html")),
         ]
         self.log = open(os.path.join(directory, "chromium.log"), "wb")
         self.process = subprocess.Popen(
@@ -242,6 +249,8 @@ class Viewer:
             await self.devtools.evaluate("kvsCandidate(null)")
         elif kind == "screenshot":
             await self.screenshot(message["path"])
+        elif kind == "evaluate":
+            emit({"event": "evaluated", "value": await self.devtools.evaluate(message["expression"])})
         elif kind == "close":
             self.done.set()
         else:
@@ -273,7 +282,8 @@ class Viewer:
             while page is None and time.monotonic() < deadline:
                 async with session.get("http://127.0.0.1:%d/json/list" % port) as response:
                     targets = await response.json(content_type=None)
-                page = next((t for t in targets if t.get("type") == "page" and t.get("url", "").startswith("file:")), None)
+                scheme = "http" if self.args.url else "file:"
+                page = next((t for t in targets if t.get("type") == "page" and t.get("url", "").startswith(scheme)), None)
                 if page is None:
                     await asyncio.sleep(0.05)
             if page is None:
@@ -283,6 +293,9 @@ class Viewer:
                 self.spawn(self.devtools.run())
                 await self.devtools.call("Runtime.enable")
                 await self.devtools.call("Page.enable")
+                if self.args.url:
+                    await self.watch_url_page()
+                    return
                 await self.devtools.call("Runtime.addBinding", name="kvsEmit")
                 # The page may still be loading its script.
                 while await self.devtools.evaluate("typeof kvsStart") != "function":
@@ -301,6 +314,34 @@ class Viewer:
                 emit({"event": "done", "state": state})
 
 
+    async def watch_url_page(self):
+        """--url: the page runs by itself; report its kvsmasterStats() and take the screenshot."""
+        self.spawn(self.read_stdin())
+        deadline = time.monotonic() + self.args.timeout
+        while not self.done.is_set() and time.monotonic() < deadline:
+            stats = await self.devtools.evaluate(
+                "typeof window.kvsmasterStats === 'function' ? JSON.stringify(window.kvsmasterStats()) : null")
+            if stats:
+                message = dict(json.loads(stats), event="stats", t=time.monotonic())
+                emit(message)
+                if (self.args.screenshot and not self.screenshot_taken
+                        and message.get("framesDecoded", 0) >= self.args.screenshot_after):
+                    self.screenshot_taken = True
+                    rect = await self.devtools.evaluate(
+                        "JSON.stringify((() => { const r = document.getElementById(%s).getBoundingClientRect();"
+                        " return {x: r.x, y: r.y, width: r.width, height: r.height, dpr: window.devicePixelRatio}; })())"
+                        % json.dumps(self.args.video_element))
+                    result = await self.devtools.call("Page.captureScreenshot", format="png")
+                    with open(self.args.screenshot, "wb") as f:
+                        f.write(base64.b64decode(result["data"]))
+                    emit({"event": "screenshot", "path": self.args.screenshot, "rect": json.loads(rect)})
+            try:
+                await asyncio.wait_for(self.done.wait(), self.args.stats_interval)
+            except asyncio.TimeoutError:
+                pass
+        emit({"event": "done", "state": "url"})
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trickle", action="store_true")
@@ -313,6 +354,9 @@ async def main():
     parser.add_argument("--screenshot-after", type=int, default=30, help="frames decoded before the screenshot")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--url", help="open this page instead of the built-in viewer and watch its kvsmasterStats()")
+    parser.add_argument("--video-element", default="video", help="--url: the id of the video element to locate")
+    parser.add_argument("--window-size", default="640,480")
     args = parser.parse_args()
 
     directory = tempfile.mkdtemp(prefix="kvs-chromium-")
