@@ -64,7 +64,8 @@ public final class GStreamerSource: MediaSource {
     public let name: String
     /// The gst-launch description this source runs.
     public let pipelineDescription: String
-    private let requiredElements: [String]
+    /// The element factories the built-in pipeline needs (none listed for a custom one).
+    public let requiredElements: [String]
     private let dispatcher: FrameDispatcher
     private let state = Mutex<RunState>(.idle)
 

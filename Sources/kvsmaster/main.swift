@@ -33,6 +33,8 @@ struct KVSMasterCommand: ParsableCommand {
               camera-encoder | kvsmaster my-channel video-only --annexb -
               kvsmaster my-channel --config ./kvsmaster.conf --log-level debug
               kvsmaster selfcheck      (check the libraries; no AWS account needed)
+              kvsmaster doctor my-channel   (diagnose clock, certificates, credentials,
+                                       network, STUN/TURN and media elements)
 
             Under systemd (systemd/kvsmaster.service, Type=notify):
               sudo systemd/install.sh
@@ -65,7 +67,7 @@ struct KVSMasterCommand: ParsableCommand {
                                      credentials from the AWS IoT provider
             """,
         version: KVSMasterVersion.string,
-        subcommands: [RunCommand.self, SelfCheckCommand.self],
+        subcommands: [RunCommand.self, SelfCheckCommand.self, DoctorCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -139,6 +141,38 @@ struct SelfCheckCommand: ParsableCommand {
             print("  \(result.status.rawValue.padded(4))  \(result.name.padded(14)) \(result.detail)")
         }
         print(passed ? "all checks passed" : "some checks FAILED")
+        if !passed { throw ExitCode(1) }
+    }
+}
+
+/// Diagnoses the setup with the daemon's configuration: one line per check, exit 1 on a failure.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check clock, CA bundle, credentials, DNS, TCP 443, STUN, TURN, IPv6 and media elements.",
+        discussion: "Takes the same arguments, environment and config file as the run command; the channel is optional.")
+
+    @OptionGroup var arguments: DaemonArguments
+
+    @Option(name: .customLong("check-timeout"), help: "Seconds each network check may take.")
+    var checkTimeout: Int = 5
+
+    func validate() throws {
+        guard (1...60).contains(checkTimeout) else { throw ValidationError("--check-timeout must be between 1 and 60") }
+    }
+
+    func run() throws {
+        let doctor: Doctor
+        switch Doctor.resolve(arguments: arguments, environment: ProcessEnvironment.current(), timeout: .seconds(checkTimeout)) {
+        case .success(let resolved): doctor = resolved
+        case .failure(let error):
+            print(DoctorResult.fail("configuration", "\(error)", fix: "correct the setting it names").line)
+            throw ExitCode(2)
+        }
+        try? DaemonLogging.bootstrap(level: .fatal, logFile: nil)
+        print("doctor: \(KVSMasterVersion.string)")
+        let passed = doctor.run { print($0.line) }
+        print(passed ? "no problem found" : "problems found: see the FAIL lines")
         if !passed { throw ExitCode(1) }
     }
 }

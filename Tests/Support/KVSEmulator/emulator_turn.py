@@ -48,18 +48,25 @@ def _die_with_parent():
 
 
 class Coturn:
-    def __init__(self, directory):
+    def __init__(self, directory, tls=None):
+        """`tls`: (certificate, key) PEM paths; coturn then also takes TURN over TLS on a port
+        of its own, listed last in uris() as a turns: URI."""
         if not os.access(TURNSERVER, os.X_OK):
             raise TURNError("%s is missing: install the Debian package 'coturn'" % TURNSERVER)
         self.directory = directory
         self.secret = secrets.token_hex(16)
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
+        if tls:
+            transport_options = ["--cert", tls[0], "--pkey", tls[1], "--tls-listening-port=%d" % self.tls_port]
+        else:
+            transport_options = ["--no-tls"]
         self.log_path = os.path.join(directory, "turnserver.log")
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [TURNSERVER, "--use-auth-secret", "--static-auth-secret=" + self.secret, "--realm=" + REALM,
              "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port=%d" % self.port,
-             "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls",
+             "--allow-loopback-peers", "--no-cli", "--no-dtls"] + transport_options + [
              "--pidfile", os.path.join(directory, "turn.pid"), "--log-file", "stdout"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         log.close()
@@ -104,7 +111,10 @@ class Coturn:
         return username, base64.b64encode(mac).decode()
 
     def uris(self):
-        return ["turn:127.0.0.1:%d?transport=udp" % self.port, "turn:127.0.0.1:%d?transport=tcp" % self.port]
+        uris = ["turn:127.0.0.1:%d?transport=udp" % self.port, "turn:127.0.0.1:%d?transport=tcp" % self.port]
+        if self.tls_port is not None:
+            uris.append("turns:127.0.0.1:%d?transport=tcp" % self.tls_port)
+        return uris
 
     def stop(self):
         if self.process.poll() is None:

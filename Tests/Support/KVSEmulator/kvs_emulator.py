@@ -156,7 +156,8 @@ class Emulator:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(paths["server.pem"], paths["server.key"])
         if not self.options.no_turn:
-            self.turn = emulator_turn.Coturn(self.directory)
+            tls = (paths["server.pem"], paths["server.key"]) if self.options.turn_tls else None
+            self.turn = emulator_turn.Coturn(self.directory, tls=tls)
             self.turn.wait_ready()
         apps = {
             "control": (emulator_api.control_plane_app(self), context, self.options.control_port),
@@ -224,6 +225,9 @@ def parse_options(argv):
     parser.add_argument("--clock-offset", type=float, default=0.0, help="seconds added to the emulator's clock")
     parser.add_argument("--ice-ttl", type=int, default=300, help="GetIceServerConfig Ttl in seconds")
     parser.add_argument("--no-turn", action="store_true", help="do not start coturn")
+    parser.add_argument("--turn-tls", action="store_true",
+                        help="coturn also takes TURN over TLS (certificate of the test CA); GetIceServerConfig "
+                             "then lists a turns: URI last")
     parser.add_argument("--directory", help="directory for certificates and logs (default: a new temp dir, "
                                             "removed on exit)")
     return parser.parse_args(argv)
