@@ -32,6 +32,9 @@ struct KVSMasterCommand: ParsableCommand {
                   x264enc tune=zerolatency ! appsink name=video'
               camera-encoder | kvsmaster my-channel video-only --annexb -
               kvsmaster my-channel --config ./kvsmaster.conf --log-level debug
+              kvsmaster demo --local   (own signaling + viewer page at http://127.0.0.1:8080/;
+                                       no AWS account needed)
+              kvsmaster demo --local --listen 0.0.0.0:8080   (prints a URL with an access token)
               kvsmaster selfcheck      (check the libraries; no AWS account needed)
               kvsmaster doctor my-channel   (diagnose clock, certificates, credentials,
                                        network, STUN/TURN and media elements)
