@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Builds a fully static x86_64 kvsmaster (glibc static, Swift stdlib static, GStreamer trait off).
+#   cross/build-static.sh          build (deps are cached in .build-static/deps; reruns are fast)
+#   cross/build-static.sh --test   build, then run the binary end to end against the local KVS
+#                                  emulator with an aiortc viewer (needs scripts/install-deps.sh --test)
+#   cross/build-static.sh --clean  remove .build-static first (a build from clean)
+# Output: .build-static/kvsmaster-static (with symbols) and .build-static/kvsmaster-static.stripped.
+#
+# Which C library comes from where, and why:
+#   OpenSSL, usrsctp, libwebsockets, zlib, libcap  Debian's own static archives (-dev packages)
+#   libsrtp2   rebuilt from Debian's source package with its OpenSSL crypto backend: Debian's
+#              build uses NSS, which has no static archives
+#   libcurl    rebuilt from Debian's source package, HTTP(S) over OpenSSL only: Debian's build
+#              needs nghttp2, rtmp, ssh2, psl, gssapi, ldap, zstd and brotli, none of them static
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$REPO_ROOT"
+
+RUN_TEST=0
+for arg in "$@"; do
+    case "$arg" in
+        --test) RUN_TEST=1 ;;
+        --clean) rm -rf "$REPO_ROOT/.build-static" ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) die "unknown option '$arg' (see: $0 --help)" ;;
+    esac
+done
+
+[ "$(uname -m)" = x86_64 ] || die "this script builds the x86_64 static binary on an x86_64 machine (this is $(uname -m)); see cross/README.md for the other targets"
+
+OUT="$REPO_ROOT/.build-static"
+DEPS="$OUT/deps"
+SRC="$DEPS/src"
+PREFIX="$DEPS/prefix"
+PCDIR="$DEPS/pkgconfig"
+LOGS="$DEPS/logs"
+MULTIARCH=x86_64-linux-gnu
+SYSLIB="/usr/lib/$MULTIARCH"
+START=$(date +%s)
+mkdir -p "$SRC" "$PREFIX" "$PCDIR" "$LOGS"
+
+# Runs a build step with its output in a log file; on failure shows the log's end and stops.
+step() {
+    local name="$1"; shift
+    local log="$LOGS/$name.log"
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        die "$name failed (full log: $log)"
+    fi
+}
+
+# MARK: Debian packages: compilers, autotools, and the static archives used as they are.
+PACKAGES=(
+    build-essential dpkg-dev pkg-config autoconf automake libtool file xz-utils binutils
+    libssl-dev libusrsctp-dev libwebsockets-dev zlib1g-dev libcap-dev libc6-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "these Debian packages are missing and installing them needs root: ${missing[*]}
+  run this script as root (or: sudo apt-get install ${missing[*]})"
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || die "apt-get update failed (is the package mirror reachable?)"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "apt-get install failed for: ${missing[*]}"
+fi
+for archive in libssl.a libcrypto.a libusrsctp.a libwebsockets.a libz.a libcap.a; do
+    [ -f "$SYSLIB/$archive" ] || die "$SYSLIB/$archive is missing although its -dev package is installed"
+done
+find_swift
+
+# MARK: Source packages (need a deb-src entry next to the deb entries).
+have_sources() { apt-cache showsrc libsrtp2 2>/dev/null | grep -q '^Package: libsrtp2'; }
+if [ ! -f "$SRC/.fetched" ]; then
+    if ! have_sources; then
+        [ "$(id -u)" = 0 ] || die "apt has no deb-src entry, and adding one needs root: run this script as root once"
+        list=/etc/apt/sources.list.d/debian.sources
+        [ -f "$list" ] || die "$list not found: add a deb-src line for your Debian mirror to /etc/apt/sources.list and rerun"
+        say "adding deb-src entries (a copy of $list)"
+        sed 's/^Types: deb$/Types: deb-src/' "$list" >/etc/apt/sources.list.d/kvsmaster-deb-src.sources
+        apt-get update -qq || die "apt-get update failed after adding deb-src entries"
+        have_sources || die "apt still has no source for libsrtp2 after adding /etc/apt/sources.list.d/kvsmaster-deb-src.sources"
+    fi
+    say "fetching Debian source packages libsrtp2 and curl"
+    rm -rf "$SRC" && mkdir -p "$SRC"
+    (cd "$SRC" && apt-get source -qq libsrtp2 curl >"$LOGS/apt-source.log" 2>&1) \
+        || { tail -n 20 "$LOGS/apt-source.log" >&2; die "apt-get source libsrtp2 curl failed (log: $LOGS/apt-source.log)"; }
+    touch "$SRC/.fetched"
+fi
+SRTP_DIR="$(find "$SRC" -maxdepth 1 -type d -name 'libsrtp2-*' | head -n1)"
+CURL_DIR="$(find "$SRC" -maxdepth 1 -type d -name 'curl-*' | head -n1)"
+[ -n "$SRTP_DIR" ] || die "no libsrtp2 source folder in $SRC (delete $SRC and rerun)"
+[ -n "$CURL_DIR" ] || die "no curl source folder in $SRC (delete $SRC and rerun)"
+JOBS="$(nproc)"
+
+# MARK: libsrtp2 with OpenSSL.
+if [ ! -f "$PREFIX/lib/libsrtp2.a" ]; then
+    say "building libsrtp2 ($(basename "$SRTP_DIR")) with OpenSSL"
+    cd "$SRTP_DIR"
+    step srtp-configure ./configure --prefix="$PREFIX" --enable-openssl --disable-nss CFLAGS="-O2 -fPIC"
+    step srtp-make make -j"$JOBS" libsrtp2.a
+    step srtp-install make install
+    rm -f "$PREFIX"/lib/libsrtp2.so*
+    cd "$REPO_ROOT"
+fi
+
+# MARK: libcurl: HTTP and HTTPS over OpenSSL, nothing else.
+if [ ! -f "$PREFIX/lib/libcurl.a" ]; then
+    say "building a minimal libcurl ($(basename "$CURL_DIR")): HTTPS with OpenSSL only"
+    cd "$CURL_DIR"
+    [ -x configure ] || step curl-autoreconf autoreconf -fi
+    step curl-configure ./configure --prefix="$PREFIX" --disable-shared --enable-static --with-pic \
+        --with-openssl --without-gnutls --without-nss --without-zlib --without-brotli --without-zstd \
+        --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-librtmp \
+        --without-libssh --without-libssh2 --without-libpsl --without-gssapi --without-libgsasl \
+        --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp \
+        --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt \
+        --disable-ftp --disable-file --disable-manual --disable-docs --enable-threaded-resolver \
+        --without-ca-bundle --without-ca-path --with-ca-fallback=no
+    step curl-make make -j"$JOBS" -C lib
+    step curl-install-lib make -C lib install
+    step curl-install-headers make -C include install
+    step curl-install-pc make install-pkgconfigDATA
+    cd "$REPO_ROOT"
+fi
+
+# MARK: One folder with every archive the link uses, and pkg-config files that point the
+# system-library targets at it, each with the libraries it needs itself (static archives carry no
+# dependency list). No -L to the system folder: its libcurl.a and libsrtp2.a (Debian's, with NSS,
+# nghttp2, ...) must not be found first.
+LIBDIR="$DEPS/lib"
+rm -rf "$LIBDIR" && mkdir -p "$LIBDIR"
+for archive in libssl.a libcrypto.a libusrsctp.a libwebsockets.a libz.a libcap.a; do
+    ln -s "$SYSLIB/$archive" "$LIBDIR/$archive"
+done
+ln -s "$PREFIX/lib/libsrtp2.a" "$LIBDIR/libsrtp2.a"
+ln -s "$PREFIX/lib/libcurl.a" "$LIBDIR/libcurl.a"
+write_pc() { # name cflags libs
+    printf 'Name: %s\nDescription: static build for kvsmaster\nVersion: 0\nCflags: %s\nLibs: %s\n' "$1" "$2" "$3" >"$PCDIR/$1.pc"
+}
+write_pc openssl "" "-L$LIBDIR -lssl -lcrypto"
+write_pc libsrtp2 "-I$PREFIX/include" "-L$LIBDIR -lsrtp2"
+write_pc usrsctp "" "-L$LIBDIR -lusrsctp"
+write_pc libwebsockets "" "-L$LIBDIR -lwebsockets"
+write_pc libcurl "-I$PREFIX/include" "-L$LIBDIR -lcurl"
+
+# MARK: kvsmaster.
+say "building kvsmaster (release, static executable, GStreamer trait off)"
+SWIFT_START=$(date +%s)
+# The linker resolves static archives in command-line order; a group lets every archive see the
+# symbols of all the others whatever order the module maps list them in.
+export PKG_CONFIG_PATH="$PCDIR"
+swift_quiet build -c release --disable-default-traits --scratch-path "$OUT/swift" --product kvsmaster \
+    --static-swift-stdlib -Xswiftc -static-executable \
+    -Xlinker -L"$LIBDIR" \
+    -Xlinker --start-group -Xlinker -lcurl -Xlinker -lsrtp2 -Xlinker -lwebsockets -Xlinker -lusrsctp \
+    -Xlinker -lssl -Xlinker -lcrypto -Xlinker -lcap -Xlinker -lz -Xlinker --end-group \
+    -Xlinker -Map="$OUT/kvsmaster.map" \
+    >"$LOGS/swift-build.log" 2>&1 &
+build_pid=$!
+# glibc warns at link time about every NSS-backed call (getaddrinfo, getpwnam, ...) and dlopen in a
+# static binary: they work as long as the board's glibc is close to the build machine's (DNS through
+# /etc/nsswitch.conf "files dns" needs no NSS module at all). Those warnings are counted, not shown.
+tail -f --pid=$build_pid "$LOGS/swift-build.log" 2>/dev/null | grep --line-buffered -E 'error|warning: |Compiling|Build' \
+    | grep --line-buffered -vE 'in statically linked applications requires|use of .mktemp. is dangerous' || true
+wait $build_pid || die "the static Swift build failed (log: $LOGS/swift-build.log)"
+echo "($(grep -c 'in statically linked applications requires' "$LOGS/swift-build.log") glibc static-link notes about NSS/dlopen in $LOGS/swift-build.log)"
+SWIFT_END=$(date +%s)
+BIN="$OUT/swift/release/kvsmaster"
+[ -x "$BIN" ] || die "the build reported success but $BIN does not exist"
+cp "$BIN" "$OUT/kvsmaster-static"
+strip -o "$OUT/kvsmaster-static.stripped" "$OUT/kvsmaster-static"
+
+say "result"
+file "$OUT/kvsmaster-static.stripped"
+file "$OUT/kvsmaster-static.stripped" | grep -q "statically linked" \
+    || die "the binary is not statically linked (see the file output above)"
+ldd_out="$(ldd "$OUT/kvsmaster-static.stripped" 2>&1 || true)"
+echo "ldd: $ldd_out"
+echo "$ldd_out" | grep -q "not a dynamic executable" || die "ldd found dynamic dependencies: $ldd_out"
+"$OUT/kvsmaster-static.stripped" --version || die "the static binary does not run"
+ls -l "$OUT/kvsmaster-static" "$OUT/kvsmaster-static.stripped"
+END=$(date +%s)
+say "build time: $((END - START)) s in all, of which $((SWIFT_END - SWIFT_START)) s for the Swift build"
+
+if [ "$RUN_TEST" = 1 ]; then
+    say "end-to-end test of the static binary (KVS emulator + aiortc viewer)"
+    /usr/bin/python3 "$REPO_ROOT/cross/test_static.py" "$OUT/kvsmaster-static.stripped" \
+        || die "the static binary failed its end-to-end test"
+fi
