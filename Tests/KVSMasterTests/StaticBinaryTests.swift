@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// The fully static kvsmaster that goes onto camera SD cards (`cross/build-static.sh` builds
+/// `.build-static/kvsmaster-static.stripped`; scripts/test.sh runs it before the suite): it must be
+/// a static executable and stream to an aiortc viewer through the emulator like the dynamic one.
+@Suite(.serialized) struct StaticBinaryTests {
+    static var binary: String {
+        ViewerProcess.repositoryRoot.appendingPathComponent(".build-static/kvsmaster-static.stripped").path
+    }
+
+    static func requireBinary() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw EmulatorProcess.Failure(
+                description: "\(binary) is missing: build it with `bash cross/build-static.sh` (scripts/test.sh does)")
+        }
+    }
+
+    @Test func isAStaticExecutable() throws {
+        try Self.requireBinary()
+        let described = try ScriptProcess.run("/usr/bin/file", ["-b", Self.binary])
+        let text = String(decoding: described.stdout, as: UTF8.self)
+        #expect(described.status == 0, "file(1) failed (package file): \(described.stderr)")
+        #expect(text.contains("statically linked"), "file says: \(text)")
+        #expect(text.contains("x86-64"), "file says: \(text)")
+        let version = try ScriptProcess.run(Self.binary, ["--version"])
+        let reported = String(decoding: version.stdout, as: UTF8.self)
+        #expect(version.status == 0)
+        #expect(reported.hasPrefix("kvsmaster ") && reported.hasSuffix(" (built without GStreamer)\n"), "--version printed: \(reported)")
+        print("static binary: \(text.prefix(80))…, \(try FileManager.default.attributesOfItem(atPath: Self.binary)[.size] ?? 0) bytes")
+    }
+
+    @Test func streamsSampleFramesAndStopsOnSIGTERM() throws {
+        try Self.requireBinary()
+        let directory = try DaemonBinaryTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let frames = directory.appendingPathComponent("h264SampleFrames")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        let made = try ScriptProcess.run(
+            "/usr/bin/gst-launch-1.0",
+            [
+                "-q", "videotestsrc", "num-buffers=90", "!", "video/x-raw,width=320,height=240,framerate=30/1", "!",
+                "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!",
+                "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au", "!",
+                "multifilesink", "location=\(frames.path)/frame-%04d.h264",
+            ])
+        #expect(made.status == 0, "gst-launch-1.0 could not make sample frames: \(made.stderr)")
+        let emulator = try EmulatorProcess(arguments: ["--channel", "camera"])
+        defer { emulator.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CONTROL_PLANE_URI"] = emulator.info.controlPlaneEndpoint
+        environment["AWS_KVS_CACERT_PATH"] = emulator.info.caCertificate
+        environment["AWS_DEFAULT_REGION"] = emulator.info.region
+        environment["AWS_ACCESS_KEY_ID"] = MasterHarness.accessKey
+        environment["AWS_SECRET_ACCESS_KEY"] = MasterHarness.secretKey
+        environment["KVSMASTER_ICE_ADDRESSES"] = "127.0.0.1"
+        environment["AWS_KVS_LOG_LEVEL"] = "3"
+        environment["STATE_DIRECTORY"] = directory.path
+        if let turn = emulator.info.turn { environment["KVS_STUN_URI"] = "stun:127.0.0.1:\(turn.port)" }
+        let daemon = try ScriptProcess(
+            executable: Self.binary,
+            arguments: [
+                "camera", "video-only", "--sample-frames", frames.path, "--fps", "30", "--data-channel-stdout",
+                "--stats-interval", "1",
+            ],
+            stderrFile: directory.appendingPathComponent("daemon.stderr"), environment: environment)
+        defer { daemon.stop(grace: .seconds(3)) }
+        // Idle: signaling connected, no viewer yet (a number for the size/memory budget, not asserted).
+        try #require(
+            poll(timeout: .seconds(20)) { daemon.stderrText.contains("signaling: connected") },
+            "the static daemon did not connect to signaling:\n\(daemon.stderrText.suffix(3000))")
+        print("static daemon: idle VmRSS \(Self.residentKilobytes(daemon.pid)) kB (signaling connected, no viewer)")
+        try DaemonBinaryTests.expectStreamsThenStops(daemon, emulator)
+    }
+
+    /// VmRSS of `pid` from /proc, in kB (0 when it cannot be read).
+    static func residentKilobytes(_ pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+}
