@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the tests need, builds kvsmaster with and without the GStreamer trait, and runs
-# the whole test suite (unit, vector, robustness, smoke and GStreamer conformance tests).
+# Installs everything the tests need, builds kvsmaster with and without the GStreamer trait and as the
+# fully static binary (cross/build-static.sh), and runs the whole test suite (unit, vector,
+# robustness, smoke and GStreamer conformance tests).
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -14,6 +15,9 @@ say "building without the GStreamer trait (the static-binary configuration)"
 swift_quiet build --disable-default-traits --scratch-path .build-nogst --product kvsmaster \
     || die "the build without the GStreamer trait failed"
 .build-nogst/debug/kvsmaster --version
+
+say "building the fully static binary (cross/build-static.sh; its dependencies are cached in .build-static)"
+bash cross/build-static.sh || die "the static build failed"
 
 say "building the test suite"
 swift_quiet build --build-tests || die "the build failed"
