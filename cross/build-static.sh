@@ -99,30 +99,39 @@ JOBS="$(nproc)"
 if [ ! -f "$PREFIX/lib/libsrtp2.a" ]; then
     say "building libsrtp2 ($(basename "$SRTP_DIR")) with OpenSSL"
     cd "$SRTP_DIR"
-    step srtp-configure ./configure --prefix="$PREFIX" --enable-openssl --disable-nss CFLAGS="-O2 -fPIC"
+    step srtp-configure ./configure --prefix="$PREFIX" --enable-openssl CFLAGS="-O2 -fPIC"
     step srtp-make make -j"$JOBS" libsrtp2.a
     step srtp-install make install
     rm -f "$PREFIX"/lib/libsrtp2.so*
     cd "$REPO_ROOT"
 fi
 
-# MARK: libcurl: HTTP and HTTPS over OpenSSL, nothing else.
-if [ ! -f "$PREFIX/lib/libcurl.a" ]; then
+# MARK: libcurl: HTTP and HTTPS over OpenSSL, nothing else. Proxies stay (https_proxy from the
+# environment is honoured); the features kvsmaster never uses (cookies, NTLM, netrc, alt-svc, ...)
+# go. The flags are kept next to the build, so that changing them rebuilds it.
+CURL_FLAGS=(
+    --disable-shared --enable-static --with-pic
+    --with-openssl --without-gnutls --without-nss --without-zlib --without-brotli --without-zstd
+    --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-librtmp
+    --without-libssh --without-libssh2 --without-libpsl --without-gssapi --without-libgsasl
+    --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp
+    --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt
+    --disable-ftp --disable-file --disable-manual --enable-threaded-resolver
+    --disable-ntlm --disable-ntlm-wb --disable-tls-srp --disable-cookies --disable-mime --disable-netrc
+    --disable-alt-svc --disable-hsts --disable-doh --disable-dateparse --disable-progress-meter
+    --disable-unix-sockets --without-ca-bundle --without-ca-path --with-ca-fallback=no
+)
+if [ ! -f "$PREFIX/lib/libcurl.a" ] || [ "$(cat "$PREFIX/.curl-flags" 2>/dev/null)" != "${CURL_FLAGS[*]}" ]; then
     say "building a minimal libcurl ($(basename "$CURL_DIR")): HTTPS with OpenSSL only"
     cd "$CURL_DIR"
+    [ ! -f Makefile ] || step curl-distclean make distclean
     [ -x configure ] || step curl-autoreconf autoreconf -fi
-    step curl-configure ./configure --prefix="$PREFIX" --disable-shared --enable-static --with-pic \
-        --with-openssl --without-gnutls --without-nss --without-zlib --without-brotli --without-zstd \
-        --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-librtmp \
-        --without-libssh --without-libssh2 --without-libpsl --without-gssapi --without-libgsasl \
-        --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp \
-        --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt \
-        --disable-ftp --disable-file --disable-manual --disable-docs --enable-threaded-resolver \
-        --without-ca-bundle --without-ca-path --with-ca-fallback=no
+    step curl-configure ./configure --prefix="$PREFIX" "${CURL_FLAGS[@]}"
     step curl-make make -j"$JOBS" -C lib
     step curl-install-lib make -C lib install
     step curl-install-headers make -C include install
     step curl-install-pc make install-pkgconfigDATA
+    echo "${CURL_FLAGS[*]}" >"$PREFIX/.curl-flags"
     cd "$REPO_ROOT"
 fi
 
@@ -152,6 +161,9 @@ SWIFT_START=$(date +%s)
 # The linker resolves static archives in command-line order; a group lets every archive see the
 # symbols of all the others whatever order the module maps list them in.
 export PKG_CONFIG_PATH="$PCDIR"
+BIN="$OUT/swift/release/kvsmaster"
+# SwiftPM does not track the archives a system-library target links: relink when one is newer.
+if [ -f "$BIN" ] && [ -n "$(find -L "$LIBDIR" -name '*.a' -newer "$BIN")" ]; then rm -f "$BIN"; fi
 swift_quiet build -c release --disable-default-traits --scratch-path "$OUT/swift" --product kvsmaster \
     --static-swift-stdlib -Xswiftc -static-executable \
     -Xlinker -L"$LIBDIR" \
@@ -168,7 +180,6 @@ tail -f --pid=$build_pid "$LOGS/swift-build.log" 2>/dev/null | grep --line-buffe
 wait $build_pid || die "the static Swift build failed (log: $LOGS/swift-build.log)"
 echo "($(grep -c 'in statically linked applications requires' "$LOGS/swift-build.log") glibc static-link notes about NSS/dlopen in $LOGS/swift-build.log)"
 SWIFT_END=$(date +%s)
-BIN="$OUT/swift/release/kvsmaster"
 [ -x "$BIN" ] || die "the build reported success but $BIN does not exist"
 cp "$BIN" "$OUT/kvsmaster-static"
 strip -o "$OUT/kvsmaster-static.stripped" "$OUT/kvsmaster-static"

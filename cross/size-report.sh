@@ -50,8 +50,14 @@ if [ "$WITH_DYNAMIC" = 1 ]; then
             || { tail -n 30 "$OUT/dynamic-build.log" >&2; die "the dynamic release build failed (log: $OUT/dynamic-build.log)"; }
     fi
     read -r dynamic_stripped dynamic_xz < <(measure "$DYNAMIC")
-    echo "dynamic (${DYNAMIC#"$REPO_ROOT"/}): stripped $(mb "$dynamic_stripped"), xz -9 $(mb "$dynamic_xz")" \
-        "(plus the shared Swift runtime and C libraries it loads)"
+    echo "dynamic (${DYNAMIC#"$REPO_ROOT"/}): stripped $(mb "$dynamic_stripped"), xz -9 $(mb "$dynamic_xz")"
+    # What a board would need besides it: every shared library it loads, as installed here.
+    shared=0
+    count=0
+    while read -r lib; do
+        shared=$((shared + $(stat -L -c %s "$lib"))); count=$((count + 1))
+    done < <(ldd "$DYNAMIC" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+    echo "        plus $count shared libraries it loads: $(mb "$shared") as installed (Swift runtime, OpenSSL, libcurl and their dependencies)"
 fi
 
 echo
