@@ -20,7 +20,7 @@ for arg in "$@"; do
     case "$arg" in
         --test) RUN_TEST=1 ;;
         --clean) rm -rf "$REPO_ROOT/.build-static" ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) die "unknown option '$arg' (see: $0 --help)" ;;
     esac
 done
