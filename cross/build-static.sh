@@ -124,7 +124,7 @@ CURL_FLAGS=(
 if [ ! -f "$PREFIX/lib/libcurl.a" ] || [ "$(cat "$PREFIX/.curl-flags" 2>/dev/null)" != "${CURL_FLAGS[*]}" ]; then
     say "building a minimal libcurl ($(basename "$CURL_DIR")): HTTPS with OpenSSL only"
     cd "$CURL_DIR"
-    [ ! -f Makefile ] || step curl-distclean make distclean
+    [ ! -f config.status ] || step curl-distclean make distclean
     [ -x configure ] || step curl-autoreconf autoreconf -fi
     step curl-configure ./configure --prefix="$PREFIX" "${CURL_FLAGS[@]}"
     step curl-make make -j"$JOBS" -C lib
@@ -133,6 +133,14 @@ if [ ! -f "$PREFIX/lib/libcurl.a" ] || [ "$(cat "$PREFIX/.curl-flags" 2>/dev/nul
     step curl-install-pc make install-pkgconfigDATA
     echo "${CURL_FLAGS[*]}" >"$PREFIX/.curl-flags"
     cd "$REPO_ROOT"
+fi
+
+# The rebuilt archives must not reach for what Debian's builds needed.
+ar t "$PREFIX/lib/libsrtp2.a" | grep -q '_ossl\.o$' \
+    || die "$PREFIX/lib/libsrtp2.a has no OpenSSL backend (delete $PREFIX and rerun; see $LOGS/srtp-configure.log)"
+if nm -u "$PREFIX/lib/libsrtp2.a" 2>/dev/null | grep -qE ' (PK11_|NSS_)'; then die "$PREFIX/lib/libsrtp2.a still refers to NSS"; fi
+if nm -u "$PREFIX/lib/libcurl.a" 2>/dev/null | grep -qE ' (nghttp2_|ssh2_|psl_|gss_|ldap_|ZSTD_|idn2_|RTMP_)'; then
+    die "$PREFIX/lib/libcurl.a refers to libraries that have no static archive (see $LOGS/curl-configure.log)"
 fi
 
 # MARK: One folder with every archive the link uses, and pkg-config files that point the
