@@ -168,12 +168,14 @@ extension Master {
     func drainFanout() {
         guard media.fanout != nil else { return }
         while let output = media.fanout?.pollOutput() {
-            switch output {
+            switch consume output {
             case .rtp(let key, let packet):
                 guard let session = viewers[key] else { continue }
+                let isFirstVideo = session.firstVideoPacket == nil && isVideoPayload(packet)
                 do throws(PeerConnectionError) {
-                    try session.connection.sendRTP(packet)
-                    if session.firstVideoPacket == nil, packet.count > 1, isVideoPayload(packet, for: key) {
+                    // Handed over without another reference, so SRTP protects it in place.
+                    try session.connection.sendRTP(consume packet)
+                    if isFirstVideo {
                         session.firstVideoPacket = loop.now
                         let latency = loop.now - session.created
                         firstPacketLatencies.append(latency)
@@ -185,7 +187,7 @@ extension Master {
             case .rtcp(let key, let packet):
                 guard let session = viewers[key] else { continue }
                 do throws(PeerConnectionError) {
-                    try session.connection.sendRTCP(packet)
+                    try session.connection.sendRTCP(consume packet)
                 } catch {
                     media.sendFailures += 1
                 }
@@ -202,7 +204,7 @@ extension Master {
         rearmFanoutTimer()
     }
 
-    func isVideoPayload(_ packet: [UInt8], for key: ViewerKey) -> Bool {
+    func isVideoPayload(_ packet: [UInt8]) -> Bool {
         guard let ssrc = media.negotiator?.videoSSRC, packet.count >= 12 else { return false }
         return UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]) == ssrc
     }

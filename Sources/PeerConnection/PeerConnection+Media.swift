@@ -6,20 +6,22 @@ import WireKit
 /// from the DTLS export (RFC 5764 §4.2).
 extension PeerConnection {
     /// Protects an RTP packet with the outbound session and sends it on the selected pair.
-    public func sendRTP(_ packet: [UInt8]) throws(PeerConnectionError) {
+    /// Taking the packet (`consuming`) lets SRTP protect the caller's buffer in place when the
+    /// caller holds no other reference to it.
+    public func sendRTP(_ packet: consuming [UInt8]) throws(PeerConnectionError) {
         try sendProtected(packet, isRTCP: false)
     }
 
     /// Protects an RTCP compound packet (SRTCP) and sends it.
-    public func sendRTCP(_ packet: [UInt8]) throws(PeerConnectionError) {
+    public func sendRTCP(_ packet: consuming [UInt8]) throws(PeerConnectionError) {
         try sendProtected(packet, isRTCP: true)
     }
 
-    private func sendProtected(_ packet: [UInt8], isRTCP: Bool) throws(PeerConnectionError) {
+    private func sendProtected(_ packet: consuming [UInt8], isRTCP: Bool) throws(PeerConnectionError) {
         guard phase == .running else { throw .closed }
         guard let srtpOutbound else { throw .mediaNotReady }
-        var protected = packet
-        protected.reserveCapacity(packet.count + max(srtpOutbound.profile.rtpTrailerLength, srtpOutbound.profile.rtcpTrailerLength + 4))
+        var protected = consume packet
+        protected.reserveCapacity(protected.count + max(srtpOutbound.profile.rtpTrailerLength, srtpOutbound.profile.rtcpTrailerLength + 4))
         do throws(SRTPError) {
             if isRTCP { try srtpOutbound.protectRTCP(&protected) } else { try srtpOutbound.protectRTP(&protected) }
         } catch {

@@ -202,7 +202,10 @@ public struct MediaFanout<ViewerID: Hashable & Sendable>: Sendable {
             }
             return nil
         }
-        let output = outputs[outputHead]
+        // Moved out, not copied: the caller protects RTP packets in place, and a second
+        // reference left in the queue would make that a copy of every packet.
+        var output = FanoutOutput<ViewerID>.requestKeyframe
+        swap(&output, &outputs[outputHead])
         outputHead += 1
         return output
     }

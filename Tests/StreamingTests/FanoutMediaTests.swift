@@ -193,3 +193,25 @@ import WireKit
         #expect(fanout.viewerCount == 0 && fanout.pollTimeout() == nil)
     }
 }
+
+/// The per-packet path: a polled packet is the caller's alone, with room for the SRTP tag, so
+/// protecting it in place neither copies nor reallocates.
+@Suite struct FanoutHandOverTests {
+    @Test func polledPacketsAreUnsharedWithRoomForTheTag() throws {
+        var fanout = Fixture.ready(["a", "b"])
+        fanout.push(Fixture.keyframe(at: 0), now: .zero)
+        var handedOver = 0
+        while let output = fanout.pollOutput() {
+            guard case .rtp(_, var packet) = consume output else { continue }
+            let before = packet.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            #expect(packet.capacity >= packet.count + 10, "no room for a 10-byte SRTP tag")
+            // What SRTP does: rewrite bytes and append the tag. Unshared storage stays put.
+            packet[packet.count - 1] ^= 0xFF
+            packet.append(contentsOf: [UInt8](repeating: 0, count: 10))
+            let after = packet.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            #expect(before == after, "the packet was copied on write: the fan-out kept a reference")
+            handedOver += 1
+        }
+        #expect(handedOver >= 2)
+    }
+}
