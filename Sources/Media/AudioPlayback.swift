@@ -1,5 +1,6 @@
 #if KVS_GSTREAMER
 import CGStreamer
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -78,15 +79,11 @@ public final class AudioPlayback: Sendable {
     /// Returns true when the sink reached the end.
     public func finish(timeout: Duration = .seconds(10)) -> Bool {
         handle.endOfStream()
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            switch handle.end {
-            case .endOfStream?: return true
-            case .failed?: return false
-            case nil: usleep(5000)
-            }
-        }
-        return false
+        // The bus handler signals when the pipeline reaches its end; no polling.
+        let components = timeout.components
+        let nanoseconds = components.seconds &* 1_000_000_000 &+ components.attoseconds / 1_000_000_000
+        guard handle.waitForEnd(timeout: .now() + .nanoseconds(Int(max(0, nanoseconds)))) else { return false }
+        return handle.end == .endOfStream
     }
 
     /// The error that stopped playback, if any.
@@ -112,6 +109,17 @@ final class PlaybackHandle: @unchecked Sendable {
 
     final class EndState: Sendable {
         let end = Mutex<MediaSourceEnd?>(nil)
+        /// Signaled once, when `end` is first set.
+        let reached = DispatchSemaphore(value: 0)
+
+        func record(_ value: MediaSourceEnd) {
+            let first = end.withLock { current -> Bool in
+                guard current == nil else { return false }
+                current = value
+                return true
+            }
+            if first { reached.signal() }
+        }
     }
 
     init(description: String, caps: String) throws(MediaSourceError) {
@@ -150,6 +158,13 @@ final class PlaybackHandle: @unchecked Sendable {
 
     var end: MediaSourceEnd? { endState.end.withLock { $0 } }
 
+    /// Waits until the pipeline reached end-of-stream or failed; false on timeout.
+    func waitForEnd(timeout: DispatchTime) -> Bool {
+        guard endState.reached.wait(timeout: timeout) == .success else { return false }
+        endState.reached.signal()  // later waiters see it too
+        return true
+    }
+
     var runningTime: UInt64 {
         let t = gst_element_get_current_running_time(pipeline)
         return t == .max ? 0 : UInt64(t)
@@ -184,9 +199,9 @@ final class PlaybackHandle: @unchecked Sendable {
             gst_message_parse_error(message, &error, nil)
             let text = error.map { String(cString: $0.pointee.message) } ?? "unknown error"
             if let error { g_error_free(error) }
-            state.end.withLock { if $0 == nil { $0 = .failed("audio playback: \(text)") } }
+            state.record(.failed("audio playback: \(text)"))
         case GST_MESSAGE_EOS:
-            state.end.withLock { if $0 == nil { $0 = .endOfStream } }
+            state.record(.endOfStream)
         default:
             break
         }
