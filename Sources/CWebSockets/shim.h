@@ -3,6 +3,8 @@
 #ifndef KVS_CWEBSOCKETS_SHIM_H
 #define KVS_CWEBSOCKETS_SHIM_H
 #include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <string.h>
@@ -12,6 +14,18 @@ static inline void kvs_lws_set_log(int levels, kvs_lws_log_emit_t emit) { lws_se
 
 /// Bytes lws needs in front of every buffer handed to lws_write (frame header room).
 static inline size_t kvs_lws_pre(void) { return LWS_PRE; }
+
+/// Writes one whole frame: lws_write needs LWS_PRE writable bytes in front of the payload, so
+/// the payload is copied once into such a buffer. Returns 1 when all of it was accepted.
+static inline int kvs_lws_write_frame(struct lws *wsi, const unsigned char *payload, size_t length,
+                                      enum lws_write_protocol kind) {
+    unsigned char *buffer = (unsigned char *)malloc(LWS_PRE + length + 1);
+    if (buffer == NULL) return 0;
+    if (length > 0) memcpy(buffer + LWS_PRE, payload, length);
+    int written = lws_write(wsi, buffer + LWS_PRE, length, kind);
+    free(buffer);
+    return written >= 0 && (size_t)written >= length;
+}
 
 /// Context options the WebSocket client uses (64-bit macros built from shifts).
 static inline uint64_t kvs_lws_option_ssl_global_init(void) { return LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; }

@@ -24,18 +24,19 @@ public enum ICEServerResolver {
     /// What to look up: STUN hosts and TURN URIs with their credentials, before DNS.
     public struct Plan: Sendable, Equatable {
         var stunHosts: [HostPort] = []
-        var turn: [(url: TURNServerURL, credentials: TURNCredentials)] = []
+        var turn: [TURNEntry] = []
 
         struct HostPort: Equatable { var host: String; var port: UInt16 }
 
-        public static func == (lhs: Plan, rhs: Plan) -> Bool {
-            lhs.stunHosts == rhs.stunHosts && lhs.turn.map(\.url) == rhs.turn.map(\.url)
-                && lhs.turn.map(\.credentials) == rhs.turn.map(\.credentials)
+        /// One TURN URI of the chosen configuration and the host to resolve for it.
+        struct TURNEntry: Equatable {
+            var uri: String
+            var url: TURNServerURL
+            var credentials: TURNCredentials
         }
     }
 
     /// Picks the STUN URIs and the `turnIndex`-th TURN configuration (clamped to what exists).
-    /// `turn:` without a transport is tried over UDP and then TCP.
     public static func plan(_ config: KVSIceServerConfig, turnIndex: Int) -> Plan {
         var plan = Plan()
         var turnConfigurations: [KVSIceServer] = []
@@ -51,13 +52,7 @@ public enum ICEServerResolver {
         let credentials = TURNCredentials(username: chosen.username, password: chosen.password)
         for uri in chosen.uris {
             guard let url = TURNServerURL(uri) else { continue }
-            plan.turn.append((url, credentials))
-            let explicitTransport = uri.lowercased().contains("transport=")
-            if url.scheme == .turn, !explicitTransport {
-                var tcp = url
-                tcp.transport = .tcp
-                plan.turn.append((tcp, credentials))
-            }
+            plan.turn.append(Plan.TURNEntry(uri: uri, url: url, credentials: credentials))
         }
         return plan
     }
@@ -76,14 +71,12 @@ public enum ICEServerResolver {
         for entry in plan.stunHosts {
             for ip in lookup(entry.host) { resolved.stunServers.append(SocketAddress(ip: ip, port: entry.port)) }
         }
-        for (url, credentials) in plan.turn {
-            // One address per URI: a TURN server's allocation is tied to the address used.
-            guard let ip = lookup(url.host).first else { continue }
-            // The certificate of a `turns:` server is checked against the URI's host name.
-            resolved.turnServers.append(
-                ICETURNServer(
-                    address: SocketAddress(ip: ip, port: url.port), transport: url.transport, credentials: credentials,
-                    serverName: IPAddress(url.host) == nil ? url.host : nil))
+        for entry in plan.turn {
+            // One address per URI: a TURN server's allocation is tied to the address used. The
+            // transports a URI stands for (UDP then TCP for a bare `turn:`, TLS verified against
+            // the host for `turns:`) are ICETURNServer's rule.
+            guard let ip = lookup(entry.url.host).first else { continue }
+            resolved.turnServers += ICETURNServer.servers(uri: entry.uri, address: ip, credentials: entry.credentials)
         }
         return resolved
     }

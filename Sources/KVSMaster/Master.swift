@@ -238,7 +238,7 @@ public actor Master {
         var text = Substring(candidate.candidate)
         if text.hasPrefix("a=") { text = text.dropFirst(2) }
         if text.hasPrefix("candidate:") { text = text.dropFirst("candidate:".count) }
-        if text.trimmingSpaces.isEmpty {
+        if text.trimmingWhitespace().isEmpty {
             session.connection.addRemoteEndOfCandidates()
             return
         }
@@ -339,7 +339,7 @@ public actor Master {
         case .dtlsConnected(let profile, let cipherSuite):
             session.mediaReady = loop.now
             logger.info(
-                "\(key): DTLS connected (\(cipherSuite), SRTP \(profile)) \(Master.milliseconds(loop.now - session.created)) ms after the offer")
+                "\(key): DTLS connected (\(cipherSuite), SRTP \(profile)) \((loop.now - session.created).milliseconds) ms after the offer")
             mediaViewerReady(session)
         case .dataChannelTransportReady:
             break
@@ -453,9 +453,6 @@ public actor Master {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds &* 1000 &+ duration.components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// Counters the master keeps for its status line and the tests.
@@ -469,14 +466,6 @@ public struct MasterCounters: Sendable, Equatable {
     public var framesDropped = 0
 }
 
-extension Substring {
-    var trimmingSpaces: Substring {
-        var text = self
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " || text.last == "\r" || text.last == "\n" { text = text.dropLast() }
-        return text
-    }
-}
 
 extension Master {
     /// Runs `body` on the loop and waits for its result (tests and tools). On the loop thread

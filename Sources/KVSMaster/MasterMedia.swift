@@ -179,7 +179,7 @@ extension Master {
                         session.firstVideoPacket = loop.now
                         let latency = loop.now - session.created
                         firstPacketLatencies.append(latency)
-                        logger.info("\(key): first video packet \(Master.milliseconds(latency)) ms after the offer")
+                        logger.info("\(key): first video packet \(latency.milliseconds) ms after the offer")
                     }
                 } catch {
                     media.sendFailures += 1
@@ -206,7 +206,7 @@ extension Master {
 
     func isVideoPayload(_ packet: [UInt8]) -> Bool {
         guard let ssrc = media.negotiator?.videoSSRC, packet.count >= 12 else { return false }
-        return UInt32(packet[8]) << 24 | UInt32(packet[9]) << 16 | UInt32(packet[10]) << 8 | UInt32(packet[11]) == ssrc
+        return packet.readU32(at: 8) == ssrc
     }
 
     func rearmFanoutTimer() {
@@ -235,7 +235,7 @@ extension Master {
             parts.append("nacks \(video.nackCount) rtx \(video.retransmittedPacketsSent) plis \(video.pliCount) firs \(video.firCount)")
             if let remote = video.remote {
                 parts.append("loss \(Int(remote.fractionLost * 1000) / 10)% lost \(remote.packetsLost)")
-                if let rtt = remote.roundTripTime { parts.append("media rtt \(Master.milliseconds(rtt)) ms") }
+                if let rtt = remote.roundTripTime { parts.append("media rtt \(rtt.milliseconds) ms") }
             }
         }
         if let estimate = stats.bitrateEstimate { parts.append("estimate \(estimate / 1000) kbit/s") }

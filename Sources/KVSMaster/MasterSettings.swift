@@ -25,7 +25,7 @@ public struct MasterSettings: Sendable {
         var ice = ICEConfiguration()
         ice.policy = daemon.relayOnly ? .relay : .all
         if let addresses = environment["KVSMASTER_ICE_ADDRESSES"] {
-            let parsed = addresses.split(separator: ",").compactMap { IPAddress(String($0).trimmingCharacters(" ")) }
+            let parsed = addresses.split(separator: ",").compactMap { IPAddress(String($0.trimmingWhitespace())) }
             if !parsed.isEmpty { localAddresses = parsed }
         }
         let loopback = environment["KVSMASTER_ICE_LOOPBACK"]?.lowercased()
@@ -36,14 +36,6 @@ public struct MasterSettings: Sendable {
     }
 }
 
-extension String {
-    func trimmingCharacters(_ character: Character) -> String {
-        var text = Substring(self)
-        while text.first == character { text = text.dropFirst() }
-        while text.last == character { text = text.dropLast() }
-        return String(text)
-    }
-}
 
 /// Hooks the daemon (sd_notify, stdout) and the tests attach to the master. Each runs on the
 /// loop thread and must return quickly.

@@ -80,9 +80,7 @@ public final class AudioPlayback: Sendable {
     public func finish(timeout: Duration = .seconds(10)) -> Bool {
         handle.endOfStream()
         // The bus handler signals when the pipeline reaches its end; no polling.
-        let components = timeout.components
-        let nanoseconds = components.seconds &* 1_000_000_000 &+ components.attoseconds / 1_000_000_000
-        guard handle.waitForEnd(timeout: .now() + .nanoseconds(Int(max(0, nanoseconds)))) else { return false }
+        guard handle.waitForEnd(timeout: .now() + .nanoseconds(Int(max(0, timeout.nanoseconds)))) else { return false }
         return handle.end == .endOfStream
     }
 

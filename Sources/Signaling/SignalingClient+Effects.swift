@@ -42,7 +42,7 @@ extension SignalingClient {
         started: Instant
     ) {
         guard case .running = lifecycle else { return }
-        let elapsed = Self.milliseconds(loop.now - started)
+        let elapsed = (loop.now - started).milliseconds
         switch result {
         case .success(let reply):
             log.log(.debug, "\(Self.name(of: request)) succeeded in \(elapsed) ms")

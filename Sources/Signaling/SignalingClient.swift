@@ -260,7 +260,7 @@ public actor SignalingClient {
             if snapshotValue.firstConnectTime == nil, let startedAt {
                 let elapsed = loop.now - startedAt
                 snapshotValue.firstConnectTime = elapsed
-                log.log(.info, "first connection took \(Self.milliseconds(elapsed)) ms")
+                log.log(.info, "first connection took \(elapsed.milliseconds) ms")
             }
             if case .verifying = cache {
                 snapshotValue.connectedFromCache = true
@@ -314,9 +314,6 @@ public actor SignalingClient {
         published.value = snapshotValue
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds &* 1000 &+ duration.components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// The snapshot behind a lock, written on the loop and read anywhere.

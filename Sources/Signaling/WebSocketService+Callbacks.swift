@@ -272,14 +272,7 @@ extension WebSocketService {
     }
 
     private func write(_ wsi: OpaquePointer, _ payload: [UInt8], _ kind: lws_write_protocol) -> Bool {
-        let pre = kvs_lws_pre()
-        var buffer = [UInt8](repeating: 0, count: pre + payload.count)
-        buffer.replaceSubrange(pre..<buffer.count, with: payload)
-        let written = buffer.withUnsafeMutableBufferPointer { all -> Int32 in
-            guard let base = all.baseAddress else { return -1 }
-            return lws_write(wsi, base + pre, payload.count, kind)
-        }
-        return written >= 0 && Int(written) >= payload.count
+        payload.withUnsafeBufferPointer { kvs_lws_write_frame(wsi, $0.baseAddress, $0.count, kind) == 1 }
     }
 
     func beginClose(_ connection: WebSocketConnection, _ close: WebSocketClose) {

@@ -13,7 +13,9 @@ import Testing
     }
 
     /// Runs the daemon with `arguments` against `emulator`.
-    static func startDaemon(_ emulator: EmulatorProcess, _ arguments: [String], directory: URL) throws -> ScriptProcess {
+    static func startDaemon(
+        _ emulator: EmulatorProcess, _ arguments: [String], directory: URL, binary: String = DaemonBinaryTests.binary
+    ) throws -> ScriptProcess {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw EmulatorProcess.Failure(
                 description: "\(binary) is missing: build it with `swift build --disable-default-traits --scratch-path .build-nogst "
@@ -69,9 +71,9 @@ import Testing
         #expect(!daemon.stderrText.contains(MasterHarness.secretKey))
     }
 
-    @Test func streamsSampleFramesAndStopsOnSIGTERM() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// 90 H.264 frames (320×240, a keyframe every 30) as one file each, like the C SDK's
+    /// h264SampleFrames, made by GStreamer.
+    static func makeSampleFrames(in directory: URL) throws -> URL {
         let frames = directory.appendingPathComponent("h264SampleFrames")
         try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
         let made = try ScriptProcess.run(
@@ -83,6 +85,13 @@ import Testing
                 "multifilesink", "location=\(frames.path)/frame-%04d.h264",
             ])
         #expect(made.status == 0, "gst-launch-1.0 could not make sample frames: \(made.stderr)")
+        return frames
+    }
+
+    @Test func streamsSampleFramesAndStopsOnSIGTERM() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let frames = try Self.makeSampleFrames(in: directory)
         let emulator = try EmulatorProcess(arguments: ["--channel", "camera"])
         defer { emulator.stop() }
         let daemon = try Self.startDaemon(

@@ -59,23 +59,7 @@ final class LocalHarness {
 
     /// Ten seconds of SMPTE colour bars (many distinct colours, for the screenshot check).
     static func colourBarStream() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-local-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("bars.h264")
-        let result = try ScriptProcess.run(
-            "/usr/bin/gst-launch-1.0",
-            [
-                "-q", "videotestsrc", "num-buffers=300", "pattern=smpte", "!",
-                "video/x-raw,width=640,height=480,framerate=30/1", "!", "x264enc", "tune=zerolatency",
-                "speed-preset=ultrafast", "key-int-max=30", "bitrate=1500", "!",
-                "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au", "!",
-                "filesink", "location=\(file.path)",
-            ])
-        guard result.status == 0 else {
-            throw EmulatorProcess.Failure(
-                description: "gst-launch-1.0 could not make the test stream (install gstreamer1.0-tools, gstreamer1.0-plugins-ugly): \(result.stderr)")
-        }
-        return file
+        try MasterStreamingTests.makeH264Stream(frames: 300, bitrate: 1500, pattern: "smpte", keyInterval: 30)
     }
 
     /// Runs Tests/Support/Local/local_viewer.py (aiortc) to completion; its JSON lines.

@@ -7,17 +7,18 @@ import Testing
 
 /// Media end to end: the master streams to aiortc viewers that decode what they receive.
 @Suite(.serialized) struct MasterStreamingTests {
-    /// An H.264 Annex-B stream (640×480, 30 fps, a keyframe every 2 s) made by GStreamer.
-    static func makeH264Stream(frames: Int = 300, bitrate: Int = 2000) throws -> URL {
+    /// An H.264 Annex-B stream (640×480, 30 fps, a keyframe every `keyInterval` frames) made by
+    /// GStreamer's test source with `pattern`.
+    static func makeH264Stream(frames: Int = 300, bitrate: Int = 2000, pattern: String = "ball", keyInterval: Int = 60) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-h264-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("stream.h264")
         let result = try ScriptProcess.run(
             "/usr/bin/gst-launch-1.0",
             [
-                "-q", "videotestsrc", "num-buffers=\(frames)", "pattern=ball", "!",
+                "-q", "videotestsrc", "num-buffers=\(frames)", "pattern=\(pattern)", "!",
                 "video/x-raw,width=640,height=480,framerate=30/1", "!", "x264enc", "tune=zerolatency",
-                "speed-preset=ultrafast", "key-int-max=60", "bitrate=\(bitrate)", "!",
+                "speed-preset=ultrafast", "key-int-max=\(keyInterval)", "bitrate=\(bitrate)", "!",
                 "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au", "!",
                 "filesink", "location=\(file.path)",
             ])

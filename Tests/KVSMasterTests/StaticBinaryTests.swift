@@ -36,36 +36,16 @@ import Testing
         try Self.requireBinary()
         let directory = try DaemonBinaryTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let frames = directory.appendingPathComponent("h264SampleFrames")
-        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
-        let made = try ScriptProcess.run(
-            "/usr/bin/gst-launch-1.0",
-            [
-                "-q", "videotestsrc", "num-buffers=90", "!", "video/x-raw,width=320,height=240,framerate=30/1", "!",
-                "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!",
-                "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au", "!",
-                "multifilesink", "location=\(frames.path)/frame-%04d.h264",
-            ])
-        #expect(made.status == 0, "gst-launch-1.0 could not make sample frames: \(made.stderr)")
+        let frames = try DaemonBinaryTests.makeSampleFrames(in: directory)
         let emulator = try EmulatorProcess(arguments: ["--channel", "camera"])
         defer { emulator.stop() }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CONTROL_PLANE_URI"] = emulator.info.controlPlaneEndpoint
-        environment["AWS_KVS_CACERT_PATH"] = emulator.info.caCertificate
-        environment["AWS_DEFAULT_REGION"] = emulator.info.region
-        environment["AWS_ACCESS_KEY_ID"] = MasterHarness.accessKey
-        environment["AWS_SECRET_ACCESS_KEY"] = MasterHarness.secretKey
-        environment["KVSMASTER_ICE_ADDRESSES"] = "127.0.0.1"
-        environment["AWS_KVS_LOG_LEVEL"] = "3"
-        environment["STATE_DIRECTORY"] = directory.path
-        if let turn = emulator.info.turn { environment["KVS_STUN_URI"] = "stun:127.0.0.1:\(turn.port)" }
-        let daemon = try ScriptProcess(
-            executable: Self.binary,
-            arguments: [
+        let daemon = try DaemonBinaryTests.startDaemon(
+            emulator,
+            [
                 "camera", "video-only", "--sample-frames", frames.path, "--fps", "30", "--data-channel-stdout",
                 "--stats-interval", "1",
             ],
-            stderrFile: directory.appendingPathComponent("daemon.stderr"), environment: environment)
+            directory: directory, binary: Self.binary)
         defer { daemon.stop(grace: .seconds(3)) }
         // Idle: signaling connected, no viewer yet (a number for the size/memory budget, not asserted).
         try #require(

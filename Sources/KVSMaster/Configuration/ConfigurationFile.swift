@@ -134,7 +134,7 @@ public struct ConfigurationFile: Sendable, Equatable {
 
 extension StringProtocol {
     func trimmingWhitespace() -> SubSequence {
-        let isSpace = { (c: Character) in c == " " || c == "\t" }
+        let isSpace = { (c: Character) in c == " " || c == "\t" || c == "\r" || c == "\n" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         let last = lastIndex(where: { !isSpace($0) }) ?? first
         return self[first...last]

@@ -143,7 +143,7 @@ extension Doctor {
         guard let config = findings.iceServers else { return .warn(name, "skipped: no TURN servers (needs ice-config)") }
         let plan = ICEServerResolver.plan(config, turnIndex: configuration.iceServerIndex)
         var hosts: [String] = []
-        for (url, _) in plan.turn where !hosts.contains(url.host) { hosts.append(url.host) }
+        for entry in plan.turn where !hosts.contains(entry.url.host) { hosts.append(entry.url.host) }
         guard !hosts.isEmpty else { return .warn(name, "skipped: GetIceServerConfig listed no TURN URI") }
         return resolveLine(name, hosts)
     }

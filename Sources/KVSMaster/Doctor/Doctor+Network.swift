@@ -62,7 +62,7 @@ extension Doctor {
         let target = SocketAddress(ip: address, port: port)
         switch DoctorNetwork.connectTCP(target, limit: timeout) {
         case .success(let elapsed):
-            return .pass(name, "connected to \(host) at \(target) in \(DoctorNetwork.milliseconds(elapsed)) ms")
+            return .pass(name, "connected to \(host) at \(target) in \(elapsed.milliseconds) ms")
         case .failure(let error):
             return .fail(
                 name, "cannot connect to \(host) at \(target): \(error)",

@@ -14,11 +14,12 @@ extension Doctor {
         guard let config = findings.iceServers else { return .warn(name, "skipped: no TURN servers (needs ice-config)") }
         let plan = ICEServerResolver.plan(config, turnIndex: configuration.iceServerIndex)
         let scheme = transport == .tls ? "turns:" : "turn: over UDP"
-        guard let (url, credentials) = plan.turn.first(where: { $0.url.transport == transport }) else {
+        guard let entry = plan.turn.first(where: { $0.url.transport == transport }) else {
             return .warn(name, "skipped: GetIceServerConfig listed no \(scheme) URI")
         }
         let resolved = ICEServerResolver.resolve(
-            ICEServerResolver.Plan(stunHosts: [], turn: [(url, credentials)]), includeIPv6: true)
+            ICEServerResolver.Plan(stunHosts: [], turn: [entry]), includeIPv6: true)
+        let url = entry.url
         guard let server = resolved.turnServers.first else { return .warn(name, "skipped: \(url.host) does not resolve") }
         let trust: TLSTrustStore =
             switch findings.bundle?.store {

@@ -20,7 +20,7 @@ enum DoctorNetwork {
             box.withLock { $0 = value }
             done.signal()
         }
-        guard done.wait(timeout: .now() + .milliseconds(Int(milliseconds(limit)))) == .success else { return nil }
+        guard done.wait(timeout: .now() + .milliseconds(Int(limit.milliseconds))) == .success else { return nil }
         return box.withLock { $0 }
     }
 
@@ -34,14 +34,10 @@ enum DoctorNetwork {
             box.withLock { $0 = value }
             done.signal()
         }
-        guard done.wait(timeout: .now() + .milliseconds(Int(milliseconds(limit)))) == .success else { return nil }
+        guard done.wait(timeout: .now() + .milliseconds(Int(limit.milliseconds))) == .success else { return nil }
         return box.withLock { $0 }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
-    }
 
     /// The host's addresses (IP literals as they are), IPv4 first; nil when the lookup did not
     /// finish within `limit`.
@@ -60,7 +56,7 @@ enum DoctorNetwork {
         if status != 0 && errno != EINPROGRESS { return .failure(.system("connect", errno)) }
         if status != 0 {
             var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&entry, 1, Int32(clamping: milliseconds(limit)))
+            let ready = poll(&entry, 1, Int32(clamping: limit.milliseconds))
             guard ready > 0 else { return .failure(ready == 0 ? .timedOut : .system("poll", errno)) }
             var failure: Int32 = 0
             var size = socklen_t(MemoryLayout<Int32>.size)
@@ -102,7 +98,7 @@ enum DoctorNetwork {
             }
             let wait = min(retransmitAt, deadline) - ContinuousClock.now
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&entry, 1, Int32(clamping: max(1, milliseconds(wait))))
+            let ready = poll(&entry, 1, Int32(clamping: max(1, wait.milliseconds)))
             if ready < 0 && errno != EINTR { return .failure(.system("poll", errno)) }
             guard ready > 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
