@@ -71,26 +71,13 @@ public enum JSEPAnswer {
         let mids = accepted.compactMap { sections[$0].mid }
         if bundle != nil, !mids.isEmpty { answer.groups = [GroupAttribute(semantics: GroupAttribute.bundle, mids: mids)] }
         answer.msidSemantic = MSIDSemantic()
-        let defaultCandidate = local.candidates.first
         for (position, index) in accepted.enumerated() {
-            var media = sections[index]
-            // RFC 8829 §5.3.1: port 9 and c=0.0.0.0 until candidates are known.
-            media.port = defaultCandidate?.port ?? 9
-            media.connection = Connection(ip: defaultCandidate?.ipAddress ?? IPAddress("0.0.0.0")!)
-            media.iceUfrag = local.credentials.ufrag
-            media.icePwd = local.credentials.pwd
-            if local.trickle { media.iceOptions = ["trickle"] }
-            media.fingerprints = [Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)]
-            media.setup = local.setup
-            if media.type == .application {
-                media.sctpPort = local.sctpPort
-                media.maxMessageSize = UInt64(max(0, local.maxMessageSize))
-            }
-            if position == 0 {
-                for candidate in local.candidates { media.addCandidate(candidate) }
-                media.endOfCandidates = local.endOfCandidates
-            }
-            sections[index] = media
+            sections[index].applyLocalTransport(
+                LocalTransport(
+                    credentials: local.credentials, fingerprint: local.fingerprint, setup: local.setup,
+                    trickle: local.trickle, sctpPort: local.sctpPort, maxMessageSize: local.maxMessageSize,
+                    candidates: local.candidates, endOfCandidates: local.endOfCandidates),
+                carriesCandidates: position == 0)
         }
         answer.media = sections
         return answer
@@ -155,5 +142,42 @@ public struct MediaSectionAnswerer: Sendable {
 
     public init(_ answer: @escaping @Sendable (_ offered: MediaDescription, _ offer: SessionDescription) -> MediaDescription?) {
         self.answer = answer
+    }
+}
+
+/// Our transport attributes for a section of a description we send (RFC 8829 §5.2.1/§5.3.1):
+/// ICE credentials and options (RFC 8839), the fingerprint (RFC 8122) and setup (RFC 8842), the
+/// SCTP parameters of the application section (RFC 8841), and the candidates on the first
+/// section of the bundle.
+struct LocalTransport {
+    var credentials: ICECredentials
+    var fingerprint: CertificateFingerprint
+    var setup: DTLSSetup
+    var trickle: Bool
+    var sctpPort: UInt16
+    var maxMessageSize: Int
+    var candidates: [CandidateAttribute]
+    var endOfCandidates: Bool
+}
+
+extension MediaDescription {
+    mutating func applyLocalTransport(_ local: LocalTransport, carriesCandidates: Bool) {
+        let defaultCandidate = local.candidates.first
+        // RFC 8829 §5.3.1: port 9 and c=0.0.0.0 until candidates are known.
+        port = defaultCandidate?.port ?? 9
+        connection = Connection(ip: defaultCandidate?.ipAddress ?? IPAddress("0.0.0.0")!)
+        iceUfrag = local.credentials.ufrag
+        icePwd = local.credentials.pwd
+        if local.trickle { iceOptions = ["trickle"] }
+        fingerprints = [Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)]
+        setup = local.setup
+        if type == .application {
+            sctpPort = local.sctpPort
+            maxMessageSize = UInt64(max(0, local.maxMessageSize))
+        }
+        if carriesCandidates {
+            for candidate in local.candidates { addCandidate(candidate) }
+            endOfCandidates = local.endOfCandidates
+        }
     }
 }

@@ -63,25 +63,13 @@ public enum JSEPOffer {
 
         offer.groups = [GroupAttribute(semantics: GroupAttribute.bundle, mids: sections.compactMap(\.mid))]
         offer.msidSemantic = MSIDSemantic()
-        let defaultCandidate = local.candidates.first
         for index in sections.indices {
-            var media = sections[index]
-            media.port = defaultCandidate?.port ?? 9
-            media.connection = Connection(ip: defaultCandidate?.ipAddress ?? IPAddress("0.0.0.0")!)
-            media.iceUfrag = local.credentials.ufrag
-            media.icePwd = local.credentials.pwd
-            if local.trickle { media.iceOptions = ["trickle"] }
-            media.fingerprints = [Fingerprint(hashFunction: local.fingerprint.algorithm.rawValue, bytes: local.fingerprint.digest)]
-            media.setup = .actpass
-            if media.type == .application {
-                media.sctpPort = local.sctpPort
-                media.maxMessageSize = UInt64(max(0, local.maxMessageSize))
-            }
-            if index == 0 {
-                for candidate in local.candidates { media.addCandidate(candidate) }
-                media.endOfCandidates = local.endOfCandidates
-            }
-            sections[index] = media
+            sections[index].applyLocalTransport(
+                LocalTransport(
+                    credentials: local.credentials, fingerprint: local.fingerprint, setup: .actpass,
+                    trickle: local.trickle, sctpPort: local.sctpPort, maxMessageSize: local.maxMessageSize,
+                    candidates: local.candidates, endOfCandidates: local.endOfCandidates),
+                carriesCandidates: index == 0)
         }
         offer.media = sections
         return offer
