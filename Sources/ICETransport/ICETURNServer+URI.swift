@@ -12,7 +12,7 @@ extension ICETURNServer {
     public static func servers(uri: String, address: IPAddress? = nil, credentials: TURNCredentials) -> [ICETURNServer] {
         guard let url = TURNServerURL(uri), let ip = address ?? url.ipAddress else { return [] }
         let socketAddress = SocketAddress(ip: ip, port: url.port)
-        let explicitTransport = uri.lowercased().contains("transport=")
+        let explicitTransport = uri.lowercased().containsText("transport=")
         let transports: [TransportProtocol] =
             url.scheme == .turns ? [.tls] : (explicitTransport ? [url.transport] : [.udp, .tcp])
         return transports.map {

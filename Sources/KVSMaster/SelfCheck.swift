@@ -2,6 +2,7 @@ import DataChannel
 import KVSCrypto
 import Security
 import Signaling
+import WireKit
 
 #if KVS_GSTREAMER
 import Media
@@ -95,7 +96,7 @@ public struct SelfCheck: Sendable {
     func checkCurl() -> CheckResult {
         guard NetworkLibraries.initialize() else { return CheckResult(.failed, "libcurl", "curl_global_init failed") }
         let backend = NetworkLibraries.curlTLSBackend
-        guard backend.contains("OpenSSL") else {
+        guard backend.containsText("OpenSSL") else {
             return CheckResult(.failed, "libcurl", "built with \(backend); kvsmaster needs libcurl with OpenSSL")
         }
         return CheckResult(.ok, "libcurl", NetworkLibraries.curlVersion.split(separator: " ").prefix(2).joined(separator: " "))

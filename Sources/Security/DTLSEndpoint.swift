@@ -158,7 +158,7 @@ public final class DTLSEndpoint {
             ERR_clear_error()
             if kvs_DTLSv1_handle_timeout(ssl) < 0 {
                 let reason = DTLSLibrary.openSSLErrorString()
-                fail(reason.contains("read timeout expired") ? .handshakeTimedOut : .handshakeFailed(reason))
+                fail(reason.containsText("read timeout expired") ? .handshakeTimedOut : .handshakeFailed(reason))
             }
         case .connected:
             ERR_clear_error()

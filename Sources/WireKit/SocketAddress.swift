@@ -159,11 +159,11 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     private static func parseV6(_ text: some StringProtocol) -> IPv6Address? {
         let s = Substring(text)
-        guard s.count >= 2, s.count <= 45, s.contains(":") else { return nil }
-        if let range = s.firstRange(of: "::") {
+        guard s.count >= 2, s.count <= 45, s.utf8.contains(UInt8(ascii: ":")) else { return nil }
+        if let range = s.firstTextRange(of: "::") {
             let head = s[s.startIndex..<range.lowerBound]
             let tail = s[range.upperBound...]
-            guard !tail.contains("::"), let h = parseGroups(head), let t = parseGroups(tail),
+            guard !tail.containsText("::"), let h = parseGroups(head), let t = parseGroups(tail),
                 h.count + t.count <= 7
             else { return nil }
             return IPv6Address(groups: h + Array(repeating: 0, count: 8 - h.count - t.count) + t)

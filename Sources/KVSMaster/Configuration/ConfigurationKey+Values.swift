@@ -93,7 +93,7 @@ enum SettingValues {
         case "aac":
             return .failure("aac is not supported (WebRTC viewers do not decode AAC); use opus, pcmu or pcma")
         default:
-            let hint = raw.contains("://") ? " (an RTSP URI is the 4th argument only with the rtspsrc source)" : ""
+            let hint = raw.containsText("://") ? " (an RTSP URI is the 4th argument only with the rtspsrc source)" : ""
             return .failure("expected opus, pcmu or pcma, got \(raw.quotedForMessage)\(hint)")
         }
     }

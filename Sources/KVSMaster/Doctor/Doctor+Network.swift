@@ -23,7 +23,7 @@ extension Doctor {
     /// `scheme://authority/...` → host and port.
     static func urlHostPort(_ url: String, defaultPort: UInt16) -> (host: String, port: UInt16)? {
         var rest = Substring(url)
-        if let separator = rest.firstRange(of: "://") { rest = rest[separator.upperBound...] }
+        if let separator = rest.firstTextRange(of: "://") { rest = rest[separator.upperBound...] }
         let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         return hostPort(rest[..<end], defaultPort: defaultPort)
     }

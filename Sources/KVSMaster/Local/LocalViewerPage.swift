@@ -1,3 +1,5 @@
+import WireKit
+
 /// The browser viewer that `--local` serves at `/` (HTML) and `/viewer.js`: plain HTML and
 /// JavaScript, kept in memory, with no build step and nothing fetched from elsewhere.
 ///
@@ -9,7 +11,7 @@ struct LocalViewerPage: Sendable {
     /// The page with its script inline: one request, so the `?token=` in the page's URL is the
     /// only credential the browser ever has to present for it.
     let html: [UInt8] = Array(
-        LocalViewerPage.htmlText.replacing("<script src=\"viewer.js\"></script>", with: "<script>\n\(LocalViewerPage.scriptText)\n</script>").utf8)
+        LocalViewerPage.htmlText.replacingText("<script src=\"viewer.js\"></script>", with: "<script>\n\(LocalViewerPage.scriptText)\n</script>").utf8)
     let script: [UInt8] = Array(LocalViewerPage.scriptText.utf8)
 
     static let htmlText = #"""
