@@ -126,6 +126,19 @@ private struct Shaped: Decodable {
         print("mutated documents: \(bothAccepted) accepted by both, \(onlyFoundationAccepted) only by Foundation (trailing comma)")
     }
 
+    /// Where this parser is deliberately stricter than Foundation's: trailing commas (not RFC
+    /// 8259), UTF-16 input (RFC 8259 §8.1 requires UTF-8) and nesting beyond 64 levels.
+    @Test func documentedDifferences() {
+        let utf16: [UInt8] = Array(#"{"count":1}"#.utf8).flatMap { [$0, 0] }
+        let nested = Array((String(repeating: "[", count: 100) + String(repeating: "]", count: 100)).utf8)
+        for bytes in [Array(#"{"count":1,}"#.utf8), Array(#"{"list":[],}"#.utf8), [0xFF, 0xFE] + utf16] {
+            #expect(outcome { try JSONDecoder().decode(Shaped.self, from: Data(bytes)) } == "ok")
+            #expect(outcome { try JSONValueDecoder().decode(Shaped.self, from: bytes) } == "corrupted")
+        }
+        #expect(throws: Never.self) { try JSONSerialization.jsonObject(with: Data(nested)) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(nested) }
+    }
+
     @Test func shapedMessagesGiveTheSameErrorsAndPaths() {
         let documents = [
             #"{"messageType":"A","count":1,"list":[{"name":"x","ttl":300}],"inner":{"id":"i","flag":true}}"#,
