@@ -25,6 +25,7 @@ public enum RESTFuzz {
         "Sunday, 06-Nov-94 08:49:37 GMT",
         #"{"__type":"com.amazonaws.kinesisvideo#ResourceNotFoundException","message":"The requested channel is not found"}"#,
         "https://kinesisvideo.us-west-2.amazonaws.com",
+        #"[1,-2.5e3,"\u00e9\ud83d\ude00\/",true,false,null,{"a":[{}],"b":""}]"#,
     ].map { Array($0.utf8) }
 }
 

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -41,10 +39,8 @@ public struct CredentialFileSystem: Sendable {
         read: { path in
             var info = stat()
             guard stat(path, &info) == 0 else { return .missing }
-            guard (info.st_mode & S_IFMT) != S_IFDIR, let data = FileManager.default.contents(atPath: path) else {
-                return .unreadable
-            }
-            return .contents(String(decoding: data, as: UTF8.self))
+            guard (info.st_mode & S_IFMT) != S_IFDIR, let bytes = readWholeFile(path) else { return .unreadable }
+            return .contents(String(decoding: bytes, as: UTF8.self))
         })
 
     /// An in-memory file system: `files` maps paths to contents; `directories` lists paths
@@ -59,5 +55,21 @@ public struct CredentialFileSystem: Sendable {
                 if directories.contains(path) { return .unreadable }
                 return files[path].map { .contents($0) } ?? .missing
             })
+    }
+}
+
+/// The bytes of the file at `path` (POSIX open/read), nil when it cannot be opened or read.
+private func readWholeFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR { continue }
+        guard count >= 0 else { return nil }
+        guard count > 0 else { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
     }
 }

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireKit
 
 #if canImport(Glibc)
     import Glibc
@@ -19,6 +19,11 @@ public struct EndpointCacheKey: Sendable, Equatable, Hashable, Codable {
         self.region = region
         self.role = role
         self.dualStack = dualStack
+    }
+
+    /// The key as a cache-file object, members in name order.
+    var jsonValue: JSONValue {
+        .object(["channelName": .string(channelName), "dualStack": .bool(dualStack), "region": .string(region), "role": .string(role)])
     }
 }
 
@@ -42,6 +47,19 @@ public struct EndpointCacheEntry: Sendable, Equatable, Codable {
     }
 
     public var endpoints: KVSChannelEndpoints { KVSChannelEndpoints(webSocket: webSocketEndpoint, https: httpsEndpoint) }
+
+    /// The entry as a cache-file object, members in name order, `webRTCEndpoint` left out when nil.
+    var jsonValue: JSONValue {
+        var members = [
+            JSONMember("channelARN", .string(channelARN)),
+            JSONMember("httpsEndpoint", .string(httpsEndpoint)),
+            JSONMember("key", key.jsonValue),
+            JSONMember("storedAt", .integer(storedAt)),
+        ]
+        if let webRTCEndpoint { members.append(JSONMember("webRTCEndpoint", .string(webRTCEndpoint))) }
+        members.append(JSONMember("webSocketEndpoint", .string(webSocketEndpoint)))
+        return .object(members)
+    }
 }
 
 /// A file of recent Describe + GetEndpoint results so a restart skips two control-plane calls
@@ -127,17 +145,22 @@ public struct EndpointCache: Sendable {
     /// format and version.
     public static func decode(_ bytes: [UInt8]) -> [EndpointCacheEntry] {
         guard !bytes.isEmpty, bytes.count <= maximumFileSize,
-            let file = try? JSONDecoder().decode(File.self, from: Data(bytes)), file.format == format,
+            let file = try? JSONValueDecoder().decode(File.self, from: bytes), file.format == format,
             file.version == version
         else { return [] }
         return file.entries
     }
 
+    /// The file for `entries`: pretty-printed JSON with members in name order, the layout
+    /// earlier versions wrote through Foundation's encoder (which also escaped `/` as `\/`;
+    /// both forms read back the same).
     public static func encode(_ entries: [EndpointCacheEntry]) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let data = (try? encoder.encode(File(format: format, version: version, entries: entries))) ?? Data()
-        return Array(data)
+        let file = JSONValue.object([
+            "entries": .array(entries.map(\.jsonValue)),
+            "format": .string(format),
+            "version": .integer(version),
+        ])
+        return Array(file.serialized(pretty: true).utf8)
     }
 
     // MARK: I/O

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireKit
 
 /// The request to the AWS IoT credentials provider (AWS IoT Core Developer Guide, "Authorizing
 /// direct calls to AWS services"): `GET https://<endpoint>/role-aliases/<alias>/credentials`
@@ -81,7 +81,7 @@ public enum IoTCredentialResponse {
 
     /// The credentials in a 200 response. Errors name the missing or malformed field only.
     public static func parse(_ body: [UInt8]) throws(IoTCredentialError) -> AWSCredentials {
-        guard let decoded = try? JSONDecoder().decode(Body.self, from: Data(body)) else {
+        guard let decoded = try? JSONValueDecoder().decode(Body.self, from: body) else {
             throw .invalidResponse("not a JSON object")
         }
         guard let fields = decoded.credentials else { throw .invalidResponse("no \"credentials\" object") }
@@ -97,7 +97,7 @@ public enum IoTCredentialResponse {
 
     /// The typed error for a non-200 answer, with the service's `message` when it sent one.
     public static func error(status: Int, body: [UInt8]) -> IoTCredentialError {
-        let message = (try? JSONDecoder().decode(ErrorBody.self, from: Data(body)))?.message.map { String($0.prefix(200)) }
+        let message = (try? JSONValueDecoder().decode(ErrorBody.self, from: body))?.message.map { String($0.prefix(200)) }
         return status == 403 ? .forbidden(message: message) : .httpStatus(status, message: message)
     }
 

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import WireKit
 
 /// What DescribeSignalingChannel reports about a channel (KVS API, DescribeSignalingChannel:
@@ -36,7 +35,7 @@ public struct KVSChannelInfo: Equatable, Sendable {
 
     /// Parses the JSON body of a DescribeSignalingChannel response.
     public static func decode(_ body: [UInt8]) throws(SignalingCodecError) -> Self {
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "DescribeSignalingChannel")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "DescribeSignalingChannel")
         guard let info = raw.ChannelInfo else { throw .missingField("ChannelInfo") }
         guard let arn = info.ChannelARN else { throw .missingField("ChannelInfo.ChannelARN") }
         guard let status = info.ChannelStatus else { throw .missingField("ChannelInfo.ChannelStatus") }
@@ -69,7 +68,7 @@ public struct KVSChannelEndpoints: Equatable, Sendable {
 
     /// Parses the JSON body of a GetSignalingChannelEndpoint response; both WSS and HTTPS are required.
     public static func decode(_ body: [UInt8]) throws(SignalingCodecError) -> Self {
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "GetSignalingChannelEndpoint")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "GetSignalingChannelEndpoint")
         guard let list = raw.ResourceEndpointList else { throw .missingField("ResourceEndpointList") }
         var wss: String?
         var https: String?

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import WireKit
 
 /// One TURN server entry of a GetIceServerConfig response (KVS Signaling API,
@@ -65,7 +64,7 @@ public struct KVSIceServerConfig: Equatable, Sendable, CustomStringConvertible {
         guard body.count <= SignalingIncomingMessage.maximumMessageSize else {
             throw .oversized(size: body.count, limit: SignalingIncomingMessage.maximumMessageSize)
         }
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "GetIceServerConfig")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "GetIceServerConfig")
         guard let list = raw.IceServerList else { throw .missingField("IceServerList") }
         var servers: [KVSIceServer] = []
         for (index, entry) in list.enumerated() {

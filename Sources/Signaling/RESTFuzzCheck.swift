@@ -1,5 +1,7 @@
-/// Robustness checks over the REST-side parsers (RFC 9110 §5.6.7 HTTP-date, KVS error bodies,
-/// the endpoint cache file, https endpoint URLs), shared by the seeded-input tests and a
+import WireKit
+
+/// Robustness checks over the REST-side parsers (RFC 9110 §5.6.7 HTTP-date, RFC 8259 JSON, KVS
+/// error bodies, the endpoint cache file, https endpoint URLs), shared by the seeded-input tests and a
 /// libFuzzer entry point.
 public enum RESTFuzzCheck {
     public typealias Outcome = SignalingFuzzCheck.Outcome
@@ -14,6 +16,12 @@ public enum RESTFuzzCheck {
             guard HTTPDate.parse(formatted) == seconds else {
                 return .invariantViolated("HTTP-date \(formatted) does not round-trip")
             }
+        }
+        if let value = try? JSONValue.parse(data) {
+            accepted = true
+            // Whatever parses writes back, compact or pretty, to text that parses to the same value.
+            guard (try? JSONValue.parse(value.serialized())) == value, (try? JSONValue.parse(value.serialized(pretty: true))) == value
+            else { return .invariantViolated("JSON value does not round-trip through the writer") }
         }
         if let fields = RESTKVSErrorMapping.jsonErrorFields(data) {
             accepted = true

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireKit
 
 /// Turns a failed KVS REST exchange into the `KVSAPIError` the state machine acts on (KVS API
 /// reference, "Common errors": the error name comes in the `x-amzn-ErrorType` header and/or the
@@ -71,7 +71,7 @@ public enum RESTKVSErrorMapping {
     /// object.
     static func jsonErrorFields(_ body: [UInt8]) -> (type: String?, message: String?)? {
         guard body.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) == UInt8(ascii: "{"),
-            let fields = try? JSONDecoder().decode(ErrorBody.self, from: Data(body))
+            let fields = try? JSONValueDecoder().decode(ErrorBody.self, from: body)
         else { return nil }
         let type = (fields.type ?? fields.code).flatMap(normalizedType)
         let message = (fields.message ?? fields.capitalMessage).map { clip($0, maximumMessageLength) }

@@ -1,10 +1,9 @@
-import FoundationEssentials
 
 /// The answer to CreateSignalingChannel (KVS API, CreateSignalingChannel: `ChannelARN`).
 public enum KVSCreateChannelResult {
     public static func decode(_ body: [UInt8]) throws(SignalingCodecError) -> String {
         struct Raw: Decodable { var ChannelARN: String? }
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "CreateSignalingChannel")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "CreateSignalingChannel")
         guard let arn = raw.ChannelARN, !arn.isEmpty else { throw .missingField("ChannelARN") }
         return arn
     }
@@ -33,7 +32,7 @@ public struct KVSResourceEndpoints: Equatable, Sendable {
             var ResourceEndpointList: [Endpoint]?
         }
         let signaling = try KVSChannelEndpoints.decode(body)
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "GetSignalingChannelEndpoint")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "GetSignalingChannelEndpoint")
         let webRTC = raw.ResourceEndpointList?.first { $0.Protocol == "WEBRTC" }?.ResourceEndpoint
         if requireWebRTC, webRTC == nil { throw .missingField("ResourceEndpointList.WEBRTC") }
         return Self(signaling: signaling, webRTC: webRTC)
@@ -59,7 +58,7 @@ public struct KVSMediaStorageConfiguration: Equatable, Sendable {
             }
             var MediaStorageConfiguration: Configuration?
         }
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(body), context: "DescribeMediaStorageConfiguration")
+        let raw = try SignalingJSON.decode(Raw.self, from: body, context: "DescribeMediaStorageConfiguration")
         guard let configuration = raw.MediaStorageConfiguration else { throw .missingField("MediaStorageConfiguration") }
         guard let status = configuration.Status else { throw .missingField("MediaStorageConfiguration.Status") }
         switch status {

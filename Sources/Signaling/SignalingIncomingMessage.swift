@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireKit
 
 /// The `statusResponse` the service returns when a message that carried a `correlationId`
 /// failed (KVS developer guide, "Asynchronous message reception").
@@ -67,7 +67,7 @@ public enum SignalingIncomingMessage: Equatable, Sendable {
         guard bytes.count <= maximumMessageSize else {
             throw .oversized(size: bytes.count, limit: maximumMessageSize)
         }
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(bytes), context: "message")
+        let raw = try SignalingJSON.decode(Raw.self, from: bytes, context: "message")
         guard let type = raw.messageType else { throw .missingField("messageType") }
         let sender = raw.senderClientId
         switch type {
@@ -101,19 +101,19 @@ public enum SignalingIncomingMessage: Equatable, Sendable {
         try decode(Array(text.utf8))
     }
 
-    private static func requiredPayload(_ raw: Raw) throws(SignalingCodecError) -> Data {
+    private static func requiredPayload(_ raw: Raw) throws(SignalingCodecError) -> [UInt8] {
         guard let payload = raw.messagePayload else { throw .missingField("messagePayload") }
         return try base64Payload(payload)
     }
 
-    static func base64Payload(_ text: String) throws(SignalingCodecError) -> Data {
-        guard let data = Data(base64Encoded: text) else { throw .invalidBase64 }
-        return data
+    static func base64Payload(_ text: String) throws(SignalingCodecError) -> [UInt8] {
+        guard let bytes = Base64.decode(text) else { throw .invalidBase64 }
+        return bytes
     }
 
     /// The frame as the service would send it (used by tests and the local emulator).
     public var json: String {
-        func payload(_ json: String) -> String { SignalingJSON.quoted(Data(json.utf8).base64EncodedString()) }
+        func payload(_ json: String) -> String { SignalingJSON.quoted(Base64.encode(json.utf8)) }
         let type = SignalingJSON.quoted(messageType)
         switch self {
         case .offer(let sdp, let from), .answer(let sdp, let from):

@@ -1,36 +1,13 @@
-import FoundationEssentials
+import WireKit
 
 /// Small JSON helpers shared by the KVS signaling codecs.
 ///
-/// Outgoing messages are written by hand rather than with `JSONEncoder` so the member order is
+/// Outgoing messages are written by hand rather than from a value tree so the member order is
 /// exactly the one the developer guide shows (`action`, `recipientClientId`, `messagePayload`,
 /// `correlationId`), which keeps the wire bytes stable and testable.
 enum SignalingJSON {
     /// `value` as a JSON string literal (RFC 8259 §7), quotes included.
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
-    }
+    static func quoted(_ value: String) -> String { JSONWriter.quoted(value) }
 
     /// `{"k1":v1,"k2":v2}` from already-encoded member values, skipping absent ones.
     static func object(_ members: [(String, String?)]) -> String {
@@ -41,12 +18,18 @@ enum SignalingJSON {
         return "{" + parts.joined(separator: ",") + "}"
     }
 
-    /// Decodes `bytes` as `T`, mapping Foundation's decoding errors onto typed codec errors.
+    /// Decodes `bytes` as `T`, mapping parse and decoding errors onto typed codec errors.
     static func decode<T: Decodable>(
-        _ type: T.Type, from bytes: Data, context: String
+        _ type: T.Type, from bytes: [UInt8], context: String
     ) throws(SignalingCodecError) -> T {
+        let value: JSONValue
         do {
-            return try JSONDecoder().decode(type, from: bytes)
+            value = try JSONValue.parse(bytes)
+        } catch {
+            throw .malformedJSON(context: context)
+        }
+        do {
+            return try JSONValueDecoder().decode(type, from: value)
         } catch let error as DecodingError {
             switch error {
             case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):

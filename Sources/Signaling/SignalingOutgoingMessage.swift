@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireKit
 
 /// The `action` of a message a client sends on the signaling WebSocket (KVS developer guide,
 /// SendSdpOffer / SendSdpAnswer / SendIceCandidate).
@@ -57,7 +57,7 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
     ) throws(SignalingCodecError) {
         try self.init(
             action: description.kind == .answer ? .sdpAnswer : .sdpOffer, recipientClientId: recipientClientId,
-            messagePayload: Data(description.json.utf8).base64EncodedString(), correlationId: correlationId)
+            messagePayload: Base64.encode(description.json.utf8), correlationId: correlationId)
     }
 
     /// An ICE candidate for `recipientClientId` (nil: the storage session).
@@ -66,7 +66,7 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
     ) throws(SignalingCodecError) {
         try self.init(
             action: .iceCandidate, recipientClientId: recipientClientId,
-            messagePayload: Data(candidate.json.utf8).base64EncodedString(), correlationId: correlationId)
+            messagePayload: Base64.encode(candidate.json.utf8), correlationId: correlationId)
     }
 
     /// The WebSocket text frame, members in the guide's order.
@@ -91,7 +91,7 @@ public struct SignalingOutgoingMessage: Equatable, Sendable {
         guard bytes.count <= SignalingIncomingMessage.maximumMessageSize else {
             throw .oversized(size: bytes.count, limit: SignalingIncomingMessage.maximumMessageSize)
         }
-        let raw = try SignalingJSON.decode(Raw.self, from: Data(bytes), context: "message")
+        let raw = try SignalingJSON.decode(Raw.self, from: bytes, context: "message")
         guard let actionText = raw.action else { throw .missingField("action") }
         guard let action = SignalingMessageAction(rawValue: actionText) else {
             throw .unknownMessageType(actionText)

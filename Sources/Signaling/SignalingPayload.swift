@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// An SDP offer or answer as carried in a KVS `messagePayload`: the JSON form of a W3C
 /// `RTCSessionDescriptionInit` (`{"type":"offer","sdp":"v=0…"}`), base64-encoded by the sender
 /// (KVS developer guide, SendSdpOffer / SendSdpAnswer).
@@ -29,7 +27,7 @@ public struct SignalingSessionDescription: Equatable, Sendable {
     }
 
     /// Parses the decoded payload of a message whose `messageType` says it is a `kind`.
-    static func decode(_ payload: Data, expecting kind: Kind) throws(SignalingCodecError) -> Self {
+    static func decode(_ payload: [UInt8], expecting kind: Kind) throws(SignalingCodecError) -> Self {
         let raw = try SignalingJSON.decode(Raw.self, from: payload, context: "messagePayload")
         guard let sdp = raw.sdp else { throw .missingField("messagePayload.sdp") }
         // Some senders omit `type`; the message type already says what it is.
@@ -77,7 +75,7 @@ public struct SignalingIceCandidate: Equatable, Sendable {
         var usernameFragment: String?
     }
 
-    static func decode(_ payload: Data) throws(SignalingCodecError) -> Self {
+    static func decode(_ payload: [UInt8]) throws(SignalingCodecError) -> Self {
         let raw = try SignalingJSON.decode(Raw.self, from: payload, context: "messagePayload")
         guard let candidate = raw.candidate else { throw .missingField("messagePayload.candidate") }
         var index: Int?

@@ -115,6 +115,35 @@ import Testing
         #expect(names == ["endpoints.json"])
     }
 
+    /// The file as versions before the in-house JSON writer produced it: Foundation's encoder,
+    /// sorted keys, pretty-printed, `/` escaped as `\/`.
+    static func foundationFile(_ entries: [EndpointCacheEntry]) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return Array(try encoder.encode(FoundationFile(entries: entries)))
+    }
+
+    struct FoundationFile: Codable {
+        var format = EndpointCache.format
+        var version = EndpointCache.version
+        var entries: [EndpointCacheEntry]
+    }
+
+    @Test func readsFilesOfEarlierVersionsAndWritesTheSameLayout() throws {
+        var withWebRTC = Self.entry(EndpointCacheKey(channelName: "ingest \"cam\"", region: "eu-west-1", dualStack: true), at: Self.t0 + 5)
+        withWebRTC.webRTCEndpoint = "https://w-1.kinesisvideo.eu-west-1.amazonaws.com"
+        let entries = [Self.entry(), withWebRTC]
+        let old = try Self.foundationFile(entries)
+        #expect(String(decoding: old, as: UTF8.self).contains(#"wss:\/\/m-1"#))
+        #expect(EndpointCache.decode(old) == entries)
+        // Same text apart from the slash escapes, which JSON reads the same either way.
+        let new = EndpointCache.encode(entries)
+        #expect(String(decoding: new, as: UTF8.self) == String(decoding: old, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/"))
+        #expect(EndpointCache.decode(new) == entries)
+        // And an earlier version reads the new file.
+        #expect(try JSONDecoder().decode(FoundationFile.self, from: Data(new)).entries == entries)
+    }
+
     @Test func defaultPath() {
         #expect(EndpointCache.defaultPath(environment: ["STATE_DIRECTORY": "/var/lib/kvsmaster:/var/lib/other", "HOME": "/root"]) == "/var/lib/kvsmaster/endpoints.json")
         #expect(EndpointCache.defaultPath(environment: ["XDG_CACHE_HOME": "/home/cam/.cache", "HOME": "/home/cam"]) == "/home/cam/.cache/kvsmaster/endpoints.json")

@@ -176,6 +176,17 @@ import Testing
         ("{\"messageType\":\"STATUS_RESPONSE\",\"statusResponse\":{}}", .missingField("statusResponse.correlationId")),
         ("{\"messageType\":\"STATUS_RESPONSE\",\"statusResponse\":{\"correlationId\":\"c\",\"statusCode\":true}}",
          .wrongFieldType("statusResponse.statusCode")),
+        // Strict RFC 8259 and RFC 4648: a trailing comma, `=` inside the last base64 group and a
+        // lone surrogate escape are refused (Foundation's decoders accepted the first two).
+        ("{\"messageType\":\"GO_AWAY\",}", .malformedJSON(context: "message")),
+        ("{\"messageType\":\"SDP_OFFER\",\"messagePayload\":\"====\"}", .invalidBase64),
+        ("{\"messageType\":\"SDP_OFFER\",\"messagePayload\":\"e30=e30=\"}", .invalidBase64),
+        ("{\"messageType\":\"SDP_OFFER\",\"messagePayload\":\"e30\"}", .invalidBase64),
+        ("{\"messageType\":\"\\ud800\"}", .malformedJSON(context: "message")),
+        ("{\"messageType\":\"STATUS_RESPONSE\",\"statusResponse\":{\"correlationId\":\"c\",\"statusCode\":4.5}}",
+         .wrongFieldType("statusResponse.statusCode")),
+        ("{\"messageType\":null}", .missingField("messageType")),
+        ("{\"messageType\":[\"GO_AWAY\"]}", .wrongFieldType("messageType")),
     ])
     func decodeErrors(frame: String, expected: SignalingCodecError) {
         #expect(throws: expected) { try SignalingIncomingMessage.decode(frame) }
@@ -201,6 +212,19 @@ import Testing
         #expect(throws: SignalingCodecError.oversized(size: 65537, limit: 65536)) {
             try SignalingIncomingMessage.decode(big)
         }
+    }
+
+    @Test func byteOrderMarkIntegralNumbersAndDuplicateMembersDecodeAsBefore() throws {
+        #expect(try SignalingIncomingMessage.decode([0xEF, 0xBB, 0xBF] + Array(#"{"messageType":"GO_AWAY"}"#.utf8)) == .goAway)
+        // The first of duplicate members counts.
+        #expect(try SignalingIncomingMessage.decode(#"{"messageType":"GO_AWAY","messageType":"HELLO"}"#) == .goAway)
+        let status = try SignalingIncomingMessage.decode(
+            #"{"messageType":"STATUS_RESPONSE","statusResponse":{"correlationId":"c","statusCode":4e2}}"#)
+        #expect(status == .statusResponse(SignalingStatusResponse(correlationId: "c", statusCode: "400")))
+        let candidate = Data(#"{"candidate":"c","sdpMid":0,"sdpMLineIndex":1.0}"#.utf8).base64EncodedString()
+        #expect(
+            try SignalingIncomingMessage.decode(#"{"messageType":"ICE_CANDIDATE","messagePayload":"\#(candidate)"}"#)
+                == .iceCandidate(SignalingIceCandidate(candidate: "c", sdpMid: "0", sdpMLineIndex: 1), from: nil))
     }
 
     @Test func invalidUTF8IsMalformed() {
