@@ -1,3 +1,5 @@
+import WireKit
+
 /// The settings for the AWS IoT credentials provider (AWS IoT Core Developer Guide,
 /// "Authorizing direct calls to AWS services using AWS IoT Core credential provider"), taken
 /// from the variables the KVS C SDK samples use: AWS_IOT_CORE_CREDENTIAL_ENDPOINT,
@@ -82,7 +84,7 @@ public struct IoTCredentialConfiguration: Sendable, Equatable, Hashable {
     /// Accepts `host`, `https://host` or `https://host/` and keeps only the authority.
     static func host(fromEndpoint endpoint: String) -> String {
         var rest = Substring(endpoint)
-        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+        if let scheme = rest.firstTextRange(of: "://") { rest = rest[scheme.upperBound...] }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         return String(rest)
     }

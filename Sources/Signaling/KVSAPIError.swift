@@ -43,8 +43,8 @@ public struct KVSAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// from the server's clock (the guide's "Signature expired … - 5 min." troubleshooting entry).
     public var isClockSkew: Bool {
         guard let message, status == 400 || status == 401 || status == 403 else { return false }
-        return message.contains("Signature expired") || message.contains("Signature not yet current")
-            || message.contains("not yet current")
+        return message.containsText("Signature expired") || message.containsText("Signature not yet current")
+            || message.containsText("not yet current")
     }
 
     public var description: String {

@@ -12,7 +12,7 @@ public struct HTTPSEndpoint: Sendable, Equatable, Hashable, CustomStringConverti
     /// Parses `https://host[:port][/path]`, or a bare `host[:port]` taken as https.
     public init?(_ text: String) {
         var rest = Substring(text.trimmingASCIIWhitespace())
-        if let separator = rest.firstRange(of: "://") {
+        if let separator = rest.firstTextRange(of: "://") {
             guard rest[..<separator.lowerBound].lowercased() == "https" else { return nil }
             rest = rest[separator.upperBound...]
         }

@@ -88,8 +88,8 @@ public enum RESTKVSErrorMapping {
     /// The `<title>` text of an HTML page, printable ASCII only, at most 80 characters.
     static func htmlTitle(_ body: [UInt8]) -> String? {
         let lowered = body.prefix(8192).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-        guard let open = lowered.firstRange(of: Array("<title>".utf8)),
-            let close = lowered[open.upperBound...].firstRange(of: Array("</title>".utf8))
+        guard let open = lowered.firstSubsequenceRange(of: Array("<title>".utf8)),
+            let close = lowered[open.upperBound...].firstSubsequenceRange(of: Array("</title>".utf8))
         else { return nil }
         let title = body[open.upperBound..<close.lowerBound].map { $0 >= 32 && $0 < 127 ? $0 : 32 }
         return clip(String(decoding: title, as: UTF8.self).trimmingASCIIWhitespace(), 80)

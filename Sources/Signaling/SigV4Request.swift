@@ -1,3 +1,5 @@
+import WireKit
+
 /// One HTTP header field of a request to sign (RFC 9110 §5). Names compare case-insensitively
 /// when signing; values are signed after SigV4's whitespace trimming.
 public struct SigV4Header: Sendable, Equatable, Hashable {
@@ -100,7 +102,7 @@ public struct SigV4PresignedURL: Sendable, Equatable, CustomStringConvertible {
     public var expiresAt: Int64
 
     public var description: String {
-        guard let range = url.firstRange(of: "X-Amz-Security-Token=") else { return url }
+        guard let range = url.firstTextRange(of: "X-Amz-Security-Token=") else { return url }
         let tail = url[range.upperBound...]
         let end = tail.firstIndex(of: "&") ?? tail.endIndex
         return String(url[..<range.upperBound]) + AWSCredentials.redacted + String(tail[end...])

@@ -133,7 +133,7 @@ public struct SigV4Signer: Sendable {
     public func connectAsMasterURL(
         endpoint: String, channelARN: String, expires: Int = 300, now: Int64
     ) throws(SigV4Error) -> SigV4PresignedURL {
-        guard let separator = endpoint.firstRange(of: "://") else { throw .invalidEndpoint(endpoint) }
+        guard let separator = endpoint.firstTextRange(of: "://") else { throw .invalidEndpoint(endpoint) }
         let scheme = String(endpoint[..<separator.lowerBound])
         let rest = endpoint[separator.upperBound...]
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex

@@ -321,7 +321,7 @@ extension SignalingClient {
 
     /// `wss://host:port/path` → `host:port`, for logs (never the query).
     static func host(of endpoint: String) -> String {
-        let rest = endpoint.firstRange(of: "://").map { endpoint[$0.upperBound...] } ?? endpoint[...]
+        let rest = endpoint.firstTextRange(of: "://").map { endpoint[$0.upperBound...] } ?? endpoint[...]
         return String(rest.prefix { $0 != "/" && $0 != "?" })
     }
 }

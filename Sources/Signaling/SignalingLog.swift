@@ -97,8 +97,8 @@ public struct SignalingLog: Sendable {
     /// secrets masked.
     public static func redact(_ text: String, secrets: [String] = []) -> String {
         var result = WebSocketRedaction.redact(text)
-        for secret in secrets where !secret.isEmpty && result.contains(secret) {
-            result = result.replacing(secret, with: WebSocketRedaction.mask)
+        for secret in secrets where !secret.isEmpty && result.containsText(secret) {
+            result = result.replacingText(secret, with: WebSocketRedaction.mask)
         }
         return maskAuthorizationSignature(result)
     }
@@ -106,7 +106,7 @@ public struct SignalingLog: Sendable {
     /// Masks the hex after `Signature=` (the Authorization header form; the query form was
     /// handled by `WebSocketRedaction`).
     static func maskAuthorizationSignature(_ text: String) -> String {
-        guard text.contains("Signature=") else { return text }
+        guard text.containsText("Signature=") else { return text }
         var bytes = Array(text.utf8)
         let pattern = Array("Signature=".utf8)
         var index = 0

@@ -1,3 +1,5 @@
+import WireKit
+
 /// Why a secure WebSocket (RFC 6455 over TLS) could not be opened, broke, or refused a call.
 /// No case carries the request target: details taken from libwebsockets are passed through
 /// ``WebSocketRedaction`` first.
@@ -76,19 +78,19 @@ extension WebSocketError {
         if httpStatus != 0 && httpStatus != 101 { return .upgradeRejected(status: httpStatus) }
         let reason = lwsReason.lowercased()
         let detail = WebSocketRedaction.redact(lwsReason)
-        if reason.contains("verify") || reason.contains("certificate") || reason.contains("hostname mismatch") {
+        if reason.containsText("verify") || reason.containsText("certificate") || reason.containsText("hostname mismatch") {
             return .tlsVerificationFailed(detail: detail)
         }
-        if reason.contains("lookup") || reason.contains("getaddrinfo") || reason.contains("dns") || reason.contains("resolve") {
+        if reason.containsText("lookup") || reason.containsText("getaddrinfo") || reason.containsText("dns") || reason.containsText("resolve") {
             return .hostNotFound(host: host)
         }
         // lws 4.1 says "Unable to connect" once every resolved address refused or timed out.
-        if reason.contains("unable to connect") || reason.contains("refused") || reason.contains("conn fail")
-            || reason.contains("connect failed") || reason.contains("unreachable")
+        if reason.containsText("unable to connect") || reason.containsText("refused") || reason.containsText("conn fail")
+            || reason.containsText("connect failed") || reason.containsText("unreachable")
         {
             return .connectionRefused(host: host, port: port)
         }
-        if reason.contains("tls") || reason.contains("ssl") { return .tlsHandshakeFailed(detail: detail) }
+        if reason.containsText("tls") || reason.containsText("ssl") { return .tlsHandshakeFailed(detail: detail) }
         return .connectFailed(detail: detail)
     }
 }
