@@ -1,0 +1,180 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The cross-compilation for camera boards (`cross/build-sysroot.sh`, `cross/build-cross.sh`;
+/// scripts/test.sh builds both sysroots before the suite): the C dependency sysroot of each target
+/// works under qemu-user, the project's own C compiles for it, and without a Swift SDK the build
+/// script says exactly what to install. The Swift cross build itself needs an SDK, which this
+/// machine does not have; its command line is checked instead (`--print-command`).
+@Suite(.serialized) struct CrossBuildTests {
+    /// One cross target and what its binaries look like.
+    struct Target: Sendable, CustomStringConvertible {
+        var arch: String
+        var fileArchitecture: String
+        var emulator: String
+        var swiftTriple: String
+        var multiarch: String
+        var description: String { arch }
+
+        var directory: URL { ViewerProcess.repositoryRoot.appendingPathComponent(".build-cross/\(arch)") }
+        var sysroot: String { directory.appendingPathComponent("sysroot").path }
+        func probe(_ name: String) -> String { directory.appendingPathComponent("probe/\(name)").path }
+    }
+
+    static let targets = [
+        Target(
+            arch: "aarch64", fileArchitecture: "ARM aarch64", emulator: "/usr/bin/qemu-aarch64-static",
+            swiftTriple: "aarch64-unknown-linux-gnu", multiarch: "aarch64-linux-gnu"),
+        Target(
+            arch: "armv7", fileArchitecture: "ARM, EABI5", emulator: "/usr/bin/qemu-arm-static",
+            swiftTriple: "armv7-unknown-linux-gnueabihf", multiarch: "arm-linux-gnueabihf"),
+    ]
+
+    static let libraries = ["libcrypto", "libssl", "libsrtp2", "libcurl", "usrsctp", "libwebsockets"]
+    static let script = ViewerProcess.repositoryRoot.appendingPathComponent("cross/build-cross.sh").path
+
+    static func requireFile(_ path: String, _ target: Target) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw EmulatorProcess.Failure(
+                description: "\(path) is missing: build the sysroot with `bash cross/build-sysroot.sh \(target.arch)` (scripts/test.sh does)")
+        }
+    }
+
+    static func requireTool(_ path: String, package: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw EmulatorProcess.Failure(
+                description: "\(path) is missing (Debian package \(package); cross/build-sysroot.sh installs it when run as root)")
+        }
+    }
+
+    static func describe(_ path: String) throws -> String {
+        try requireTool("/usr/bin/file", package: "file")
+        let result = try ScriptProcess.run("/usr/bin/file", ["-b", path])
+        return String(decoding: result.stdout, as: UTF8.self)
+    }
+
+    /// Runs a probe under qemu and expects one "ok" line per library and exit status 0.
+    static func expectProbeRuns(_ target: Target, _ arguments: [String]) throws {
+        try requireTool(target.emulator, package: "qemu-user-static")
+        let result = try ScriptProcess.run(target.emulator, arguments)
+        let output = String(decoding: result.stdout, as: UTF8.self)
+        #expect(result.status == 0, "\(arguments.last ?? "") under qemu exited \(result.status):\n\(output)\(result.stderr)")
+        for library in libraries {
+            #expect(
+                output.split(separator: "\n").contains { $0.hasPrefix("ok \(library) ") },
+                "no 'ok \(library)' line from \(arguments.last ?? ""):\n\(output)")
+        }
+        #expect(!output.contains("FAIL"), "\(output)")
+        print("\(target.arch) \(URL(fileURLWithPath: arguments.last ?? "").lastPathComponent): \(output.split(separator: "\n").count) lines, \(output.contains("probe passed") ? "passed" : "FAILED")")
+    }
+
+    static func expectHardFloat(_ target: Target, _ path: String) throws {
+        guard target.arch == "armv7" else { return }
+        let readelf = "/usr/bin/\(target.multiarch)-readelf"
+        try requireTool(readelf, package: "binutils-\(target.multiarch)")
+        let attributes = String(decoding: try ScriptProcess.run(readelf, ["-A", path]).stdout, as: UTF8.self)
+        #expect(attributes.contains("Tag_ABI_VFP_args: VFP registers"), "\(path) is not hard-float:\n\(attributes)")
+    }
+
+    @Test(arguments: targets) func staticProbeRunsUnderQemu(_ target: Target) throws {
+        let probe = target.probe("probe-static")
+        try Self.requireFile(probe, target)
+        let described = try Self.describe(probe)
+        #expect(described.contains(target.fileArchitecture), "file says: \(described)")
+        #expect(described.contains("statically linked"), "file says: \(described)")
+        try Self.expectHardFloat(target, probe)
+        try Self.expectProbeRuns(target, [probe])
+    }
+
+    @Test(arguments: targets) func dynamicProbeRunsUnderQemuAgainstTheSysroot(_ target: Target) throws {
+        let probe = target.probe("probe-dynamic")
+        try Self.requireFile(probe, target)
+        let described = try Self.describe(probe)
+        #expect(described.contains(target.fileArchitecture), "file says: \(described)")
+        #expect(described.contains("dynamically linked"), "file says: \(described)")
+        try Self.expectHardFloat(target, probe)
+        try Self.expectProbeRuns(target, ["-L", target.sysroot, probe])
+    }
+
+    @Test(arguments: targets) func projectCCompilesForTheTarget(_ target: Target) throws {
+        let objects = target.probe("objects")
+        for name in ["CKVSShims-shims.o", "CAllocCounter-AllocCounter.o"] {
+            let object = "\(objects)/\(name)"
+            try Self.requireFile(object, target)
+            let described = try Self.describe(object)
+            #expect(described.contains("relocatable") && described.contains(target.fileArchitecture), "\(name): file says \(described)")
+        }
+    }
+
+    /// Without an SDK (a HOME with none installed) the build stops with status 3 and names what to
+    /// install; the environment (credentials included) never reaches its output.
+    @Test(arguments: targets) func missingSDKExitsWithInstructions(_ target: Target) throws {
+        try Self.requireFile(target.probe("probe-static"), target)
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("kvsmaster-cross-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let canary = "wJalrXUtnFEMI/K7MDENG/cross\(UInt32.random(in: 1000...9999))"
+        let result = try ScriptProcess.run(
+            "/usr/bin/env",
+            [
+                "HOME=\(home.path)", "AWS_SECRET_ACCESS_KEY=\(canary)", "AWS_SESSION_TOKEN=\(canary)",
+                "/bin/bash", Self.script, target.arch,
+            ])
+        let output = String(decoding: result.stdout, as: UTF8.self) + result.stderr
+        #expect(result.status == 3, "expected exit status 3 without an SDK, got \(result.status):\n\(output.suffix(3000))")
+        #expect(output.contains("swift sdk install"), "\(output.suffix(3000))")
+        #expect(output.contains(target.swiftTriple), "\(output.suffix(3000))")
+        #expect(output.contains("swift-sdk-generator make-linux-sdk"), "\(output.suffix(3000))")
+        #expect(!output.contains(canary), "the environment leaked into the output")
+        if target.arch == "armv7" {
+            #expect(output.contains("--target-swift-package-path"), "the armv7 instructions must say where its Swift runtime comes from")
+        }
+    }
+
+    @Test(arguments: targets) func printCommandHasTheCrossFlags(_ target: Target) throws {
+        let canary = "cross-canary-\(UInt32.random(in: 1000...9999))"
+        let staticRun = try ScriptProcess.run(
+            "/usr/bin/env", ["AWS_SECRET_ACCESS_KEY=\(canary)", "/bin/bash", Self.script, target.arch, "--static", "--print-command"])
+        let command = String(decoding: staticRun.stdout, as: UTF8.self)
+        #expect(staticRun.status == 0, "--print-command failed: \(staticRun.stderr)")
+        let archives = target.directory.appendingPathComponent("sysroot/opt/kvsmaster/archives").path
+        for flag in [
+            "swift build -c release", "--swift-sdk ", "--static-swift-stdlib", "-Xswiftc -static-executable",
+            "--disable-default-traits", "--product kvsmaster", "-Xlinker -L\(archives)",
+            "-Xlinker --start-group", "-Xlinker --end-group", "PKG_CONFIG_SYSROOT_DIR=\(target.sysroot)",
+            "PKG_CONFIG_PATH=\(target.directory.path)/pkgconfig/static",
+            "--scratch-path \(target.directory.path)/swift",
+        ] {
+            #expect(command.contains(flag), "--print-command lacks '\(flag)':\n\(command)")
+        }
+        for library in ["curl", "srtp2", "websockets", "usrsctp", "ssl", "crypto", "cap", "z"] {
+            #expect(command.contains("-Xlinker -l\(library) "), "the archive group lacks -l\(library):\n\(command)")
+            let archive = "\(archives)/lib\(library).a"
+            if FileManager.default.fileExists(atPath: target.sysroot) {
+                #expect(FileManager.default.fileExists(atPath: archive), "\(archive) (in the link group) does not exist")
+            }
+        }
+        #expect(!command.contains(canary))
+
+        let dynamicRun = try ScriptProcess.run("/bin/bash", [Self.script, target.arch, "--dynamic", "--print-command"])
+        let dynamic = String(decoding: dynamicRun.stdout, as: UTF8.self)
+        #expect(dynamicRun.status == 0, "--print-command --dynamic failed: \(dynamicRun.stderr)")
+        #expect(dynamic.contains("PKG_CONFIG_PATH=\(target.directory.path)/pkgconfig/dynamic"), "\(dynamic)")
+        #expect(!dynamic.contains("-static-executable") && !dynamic.contains("--start-group"), "\(dynamic)")
+    }
+
+    /// The generated .pc files give the flags SwiftPM will use: sysroot paths for the target.
+    @Test(arguments: targets) func pkgConfigFilesPointIntoTheSysroot(_ target: Target) throws {
+        try Self.requireFile(target.probe("probe-static"), target)
+        for flavour in ["static", "dynamic"] {
+            for module in ["openssl", "libsrtp2", "usrsctp", "libwebsockets", "libcurl"] {
+                let file = target.directory.appendingPathComponent("pkgconfig/\(flavour)/\(module).pc").path
+                try Self.requireFile(file, target)
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                #expect(text.contains("archincludedir=/usr/include/\(target.multiarch)"), "\(file):\n\(text)")
+                #expect(text.contains(flavour == "static" ? "-L${archives}" : "-L${libdir}"), "\(file):\n\(text)")
+            }
+        }
+    }
+}
