@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Cross-compiles kvsmaster for a camera board (GStreamer trait off, like the static x86_64 build).
-#   cross/build-cross.sh aarch64|armv7 [--static|--dynamic] [--swift-sdk ID] [--print-command]
+#   cross/build-cross.sh aarch64|armv7 [--static|--dynamic] [--swift-sdk ID] [--swift-sdks-path DIR]
+#                        [--print-command]
 #     --static          (the default) one static executable: static glibc, Swift runtime and the C
 #                       archives of cross/build-sysroot.sh; nothing else needed on the board
 #     --dynamic         linked against the sysroot's shared libraries: the board needs Debian 12's
 #                       libraries and the Swift runtime of the SDK
 #     --swift-sdk ID    the Swift SDK to use (default: the installed one for the target triple)
+#     --swift-sdks-path DIR  where the SDKs are installed (SwiftPM's default: ~/.swiftpm/swift-sdks)
 #     --print-command   print the environment and the swift build command, build nothing (works
 #                       without an SDK, with a placeholder for its ID)
 # It first runs cross/build-sysroot.sh for the target. It needs a Swift SDK (glibc, Debian 12) for
@@ -14,15 +16,16 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-ARCH="" FLAVOUR=static SDK_ID="" PRINT_ONLY=0
+ARCH="" FLAVOUR=static SDK_ID="" PRINT_ONLY=0 SDKS_PATH=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --static) FLAVOUR=static ;;
         --dynamic) FLAVOUR=dynamic ;;
         --swift-sdk) [ $# -ge 2 ] || die "--swift-sdk needs an ID (see: swift sdk list)"; SDK_ID="$2"; shift ;;
         --swift-sdk=*) SDK_ID="${1#--swift-sdk=}" ;;
+        --swift-sdks-path) [ $# -ge 2 ] || die "--swift-sdks-path needs a folder"; SDKS_PATH=(--swift-sdks-path "$2"); shift ;;
         --print-command) PRINT_ONLY=1 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         -*) die "unknown option '$1' (see: $0 --help)" ;;
         *) [ -z "$ARCH" ] || die "one target at a time (got '$ARCH' and '$1')"; ARCH="$1" ;;
     esac
@@ -42,12 +45,12 @@ swift_version() {
 
 # The IDs `swift sdk list` prints, one a line (none: "No Swift SDKs are currently installed.").
 installed_sdks() {
-    swift sdk list 2>/dev/null | grep -vE '^(No Swift SDKs|\s*$)' || true
+    swift sdk list "${SDKS_PATH[@]}" 2>/dev/null | grep -vE '^(No Swift SDKs|\s*$)' || true
 }
 
 # True when SDK $1 has a configuration for target triple $2.
 sdk_supports() {
-    swift sdk configure --show-configuration "$1" "$2" >/dev/null 2>&1
+    swift sdk configure "${SDKS_PATH[@]}" --show-configuration "$1" "$2" >/dev/null 2>&1
 }
 
 # What to install, and how, on a machine with internet access; then exit 3.
@@ -130,7 +133,7 @@ select_sdk() {
 
 # The SDK's sysroot and Swift runtime folder, for running the dynamic binary under qemu.
 sdk_path() { # key
-    swift sdk configure --show-configuration "$SDK_ID" "$SWIFT_TRIPLE" 2>/dev/null \
+    swift sdk configure "${SDKS_PATH[@]}" --show-configuration "$SDK_ID" "$SWIFT_TRIPLE" 2>/dev/null \
         | sed -n "s/^[[:space:]]*$1:[[:space:]]*//p" | head -n1
 }
 
@@ -141,7 +144,7 @@ build_command() {
         "PKG_CONFIG_LIBDIR=$([ "$FLAVOUR" = static ] && echo "$PC_STATIC" || echo "$PC_DYNAMIC")"
         "PKG_CONFIG_SYSROOT_DIR=$SYSROOT"
     )
-    BUILD_CMD=(swift build -c release --swift-sdk "${SDK_ID:-<swift-sdk-id>}" --disable-default-traits
+    BUILD_CMD=(swift build -c release "${SDKS_PATH[@]}" --swift-sdk "${SDK_ID:-<swift-sdk-id>}" --disable-default-traits
         --scratch-path "$SCRATCH" --product kvsmaster)
     if [ "$FLAVOUR" = static ]; then
         local group

@@ -107,19 +107,19 @@ import Testing
         }
     }
 
-    /// Without an SDK (a HOME with none installed) the build stops with status 3 and names what to
-    /// install; the environment (credentials included) never reaches its output.
+    /// Without an SDK (an empty SDK folder) the build stops with status 3 and names what to install;
+    /// the environment (credentials included) never reaches its output.
     @Test(arguments: targets) func missingSDKExitsWithInstructions(_ target: Target) throws {
         try Self.requireFile(target.probe("probe-static"), target)
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("kvsmaster-cross-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
+        let sdks = FileManager.default.temporaryDirectory.appendingPathComponent("kvsmaster-cross-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: sdks, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: sdks) }
         let canary = "wJalrXUtnFEMI/K7MDENG/cross\(UInt32.random(in: 1000...9999))"
         let result = try ScriptProcess.run(
             "/usr/bin/env",
             [
-                "HOME=\(home.path)", "AWS_SECRET_ACCESS_KEY=\(canary)", "AWS_SESSION_TOKEN=\(canary)",
-                "/bin/bash", Self.script, target.arch,
+                "AWS_SECRET_ACCESS_KEY=\(canary)", "AWS_SESSION_TOKEN=\(canary)",
+                "/bin/bash", Self.script, target.arch, "--swift-sdks-path", sdks.path,
             ])
         let output = String(decoding: result.stdout, as: UTF8.self) + result.stderr
         #expect(result.status == 3, "expected exit status 3 without an SDK, got \(result.status):\n\(output.suffix(3000))")
