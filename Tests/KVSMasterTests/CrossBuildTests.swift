@@ -164,6 +164,56 @@ import Testing
         #expect(!dynamic.contains("-static-executable") && !dynamic.contains("--start-group"), "\(dynamic)")
     }
 
+    /// SwiftPM itself turns the generated .pc files into compiler and linker flags inside the
+    /// sysroot (through PKG_CONFIG_SYSROOT_DIR, as it will for the cross build): a throwaway package
+    /// with two system-library targets is built verbosely for the host, and its flags are checked.
+    /// (The host link of the target's archives fails, as it must; only the flags matter.)
+    @Test(arguments: targets) func swiftPMResolvesThePkgConfigFilesIntoTheSysroot(_ target: Target) throws {
+        try Self.requireFile(target.probe("probe-static"), target)
+        let swift = ["/opt/swift/usr/bin/swift", "/usr/share/swift/usr/bin/swift", "/usr/local/swift/usr/bin/swift"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let swift else { throw EmulatorProcess.Failure(description: "no Swift toolchain in /opt/swift (see scripts/install-deps.sh)") }
+        let package = FileManager.default.temporaryDirectory.appendingPathComponent("kvsmaster-pc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: package) }
+        let files = [
+            "Package.swift": """
+                // swift-tools-version:6.0
+                import PackageDescription
+                let package = Package(name: "pc", targets: [
+                    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl"),
+                    .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2"),
+                    .executableTarget(name: "pc", dependencies: ["COpenSSL", "CSRTP"]),
+                ])
+                """,
+            "Sources/COpenSSL/module.modulemap": "module COpenSSL [system] {\n header \"shim.h\"\n link \"ssl\"\n link \"crypto\"\n export *\n}\n",
+            "Sources/COpenSSL/shim.h": "#include <openssl/sha.h>\n",
+            "Sources/CSRTP/module.modulemap": "module CSRTP [system] {\n header \"shim.h\"\n link \"srtp2\"\n export *\n}\n",
+            "Sources/CSRTP/shim.h": "#include <srtp2/srtp.h>\n",
+            "Sources/pc/main.swift": "import COpenSSL\nimport CSRTP\nprint(OPENSSL_VERSION_MAJOR)\n",
+        ]
+        for (path, text) in files {
+            let url = package.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let pcDirectory = target.directory.appendingPathComponent("pkgconfig/static").path
+        let result = try ScriptProcess.run(
+            "/usr/bin/env",
+            [
+                "PKG_CONFIG_PATH=\(pcDirectory)", "PKG_CONFIG_LIBDIR=\(pcDirectory)", "PKG_CONFIG_SYSROOT_DIR=\(target.sysroot)",
+                swift, "build", "-v", "--package-path", package.path,
+            ])
+        let output = String(decoding: result.stdout, as: UTF8.self) + result.stderr
+        let sysroot = target.sysroot
+        for flag in [
+            "\(sysroot)/usr/include/\(target.multiarch)", "\(sysroot)/usr/include", "\(sysroot)/opt/kvsmaster/include",
+            "\(sysroot)/opt/kvsmaster/archives", "-lssl", "-lcrypto", "-lsrtp2",
+        ] {
+            #expect(output.contains(flag), "SwiftPM's build lacks '\(flag)':\n\(output.suffix(4000))")
+        }
+        #expect(!output.contains("could not find") && !output.contains("couldNotFindConfigFile"), "\(output.suffix(3000))")
+    }
+
     /// The generated .pc files give the flags SwiftPM will use: sysroot paths for the target.
     @Test(arguments: targets) func pkgConfigFilesPointIntoTheSysroot(_ target: Target) throws {
         try Self.requireFile(target.probe("probe-static"), target)
