@@ -12,7 +12,7 @@
 #              build uses NSS, which has no static archives
 #   libcurl    rebuilt from Debian's source package, HTTP(S) over OpenSSL only: Debian's build
 #              needs nghttp2, rtmp, ssh2, psl, gssapi, ldap, zstd and brotli, none of them static
-source "$(dirname "$0")/../scripts/lib.sh"
+source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
 RUN_TEST=0
@@ -38,61 +38,19 @@ SYSLIB="/usr/lib/$MULTIARCH"
 START=$(date +%s)
 mkdir -p "$SRC" "$PREFIX" "$PCDIR" "$LOGS"
 
-# Runs a build step with its output in a log file; on failure shows the log's end and stops.
-step() {
-    local name="$1"; shift
-    local log="$LOGS/$name.log"
-    if ! "$@" >"$log" 2>&1; then
-        tail -n 40 "$log" >&2
-        die "$name failed (full log: $log)"
-    fi
-}
-
 # MARK: Debian packages: compilers, autotools, and the static archives used as they are.
 PACKAGES=(
     build-essential dpkg-dev pkg-config autoconf automake libtool file xz-utils binutils
     libssl-dev libusrsctp-dev libwebsockets-dev zlib1g-dev libcap-dev libc6-dev
 )
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || die "these Debian packages are missing and installing them needs root: ${missing[*]}
-  run this script as root (or: sudo apt-get install ${missing[*]})"
-    say "installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || die "apt-get update failed (is the package mirror reachable?)"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || die "apt-get install failed for: ${missing[*]}"
-fi
-for archive in libssl.a libcrypto.a libusrsctp.a libwebsockets.a libz.a libcap.a; do
+ensure_packages "${PACKAGES[@]}"
+for archive in "${DEBIAN_ARCHIVES[@]}"; do
     [ -f "$SYSLIB/$archive" ] || die "$SYSLIB/$archive is missing although its -dev package is installed"
 done
 find_swift
 
 # MARK: Source packages (need a deb-src entry next to the deb entries).
-have_sources() { apt-cache showsrc libsrtp2 2>/dev/null | grep -q '^Package: libsrtp2'; }
-if [ ! -f "$SRC/.fetched" ]; then
-    if ! have_sources; then
-        [ "$(id -u)" = 0 ] || die "apt has no deb-src entry, and adding one needs root: run this script as root once"
-        list=/etc/apt/sources.list.d/debian.sources
-        [ -f "$list" ] || die "$list not found: add a deb-src line for your Debian mirror to /etc/apt/sources.list and rerun"
-        say "adding deb-src entries (a copy of $list)"
-        sed 's/^Types: deb$/Types: deb-src/' "$list" >/etc/apt/sources.list.d/kvsmaster-deb-src.sources
-        apt-get update -qq || die "apt-get update failed after adding deb-src entries"
-        have_sources || die "apt still has no source for libsrtp2 after adding /etc/apt/sources.list.d/kvsmaster-deb-src.sources"
-    fi
-    say "fetching Debian source packages libsrtp2 and curl"
-    rm -rf "$SRC" && mkdir -p "$SRC"
-    (cd "$SRC" && apt-get source -qq libsrtp2 curl >"$LOGS/apt-source.log" 2>&1) \
-        || { tail -n 20 "$LOGS/apt-source.log" >&2; die "apt-get source libsrtp2 curl failed (log: $LOGS/apt-source.log)"; }
-    touch "$SRC/.fetched"
-fi
-SRTP_DIR="$(find "$SRC" -maxdepth 1 -type d -name 'libsrtp2-*' | head -n1)"
-CURL_DIR="$(find "$SRC" -maxdepth 1 -type d -name 'curl-*' | head -n1)"
-[ -n "$SRTP_DIR" ] || die "no libsrtp2 source folder in $SRC (delete $SRC and rerun)"
-[ -n "$CURL_DIR" ] || die "no curl source folder in $SRC (delete $SRC and rerun)"
+fetch_sources "$SRC"
 JOBS="$(nproc)"
 
 # MARK: libsrtp2 with OpenSSL.
@@ -106,21 +64,7 @@ if [ ! -f "$PREFIX/lib/libsrtp2.a" ]; then
     cd "$REPO_ROOT"
 fi
 
-# MARK: libcurl: HTTP and HTTPS over OpenSSL, nothing else. Proxies stay (https_proxy from the
-# environment is honoured); the features kvsmaster never uses (cookies, NTLM, netrc, alt-svc, ...)
-# go. The flags are kept next to the build, so that changing them rebuilds it.
-CURL_FLAGS=(
-    --disable-shared --enable-static --with-pic
-    --with-openssl --without-gnutls --without-nss --without-zlib --without-brotli --without-zstd
-    --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-libidn2 --without-librtmp
-    --without-libssh --without-libssh2 --without-libpsl --without-gssapi --without-libgsasl
-    --disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp
-    --disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt
-    --disable-ftp --disable-file --disable-manual --enable-threaded-resolver
-    --disable-ntlm --disable-ntlm-wb --disable-tls-srp --disable-cookies --disable-mime --disable-netrc
-    --disable-alt-svc --disable-hsts --disable-doh --disable-dateparse --disable-progress-meter
-    --disable-unix-sockets --without-ca-bundle --without-ca-path --with-ca-fallback=no
-)
+# MARK: libcurl: HTTP and HTTPS over OpenSSL only (CURL_FLAGS in lib.sh).
 if [ ! -f "$PREFIX/lib/libcurl.a" ] || [ "$(cat "$PREFIX/.curl-flags" 2>/dev/null)" != "${CURL_FLAGS[*]}" ]; then
     say "building a minimal libcurl ($(basename "$CURL_DIR")): HTTPS with OpenSSL only"
     cd "$CURL_DIR"
@@ -136,12 +80,7 @@ if [ ! -f "$PREFIX/lib/libcurl.a" ] || [ "$(cat "$PREFIX/.curl-flags" 2>/dev/nul
 fi
 
 # The rebuilt archives must not reach for what Debian's builds needed.
-ar t "$PREFIX/lib/libsrtp2.a" | grep -q '_ossl\.o$' \
-    || die "$PREFIX/lib/libsrtp2.a has no OpenSSL backend (delete $PREFIX and rerun; see $LOGS/srtp-configure.log)"
-if nm -u "$PREFIX/lib/libsrtp2.a" 2>/dev/null | grep -qE ' (PK11_|NSS_)'; then die "$PREFIX/lib/libsrtp2.a still refers to NSS"; fi
-if nm -u "$PREFIX/lib/libcurl.a" 2>/dev/null | grep -qE ' (nghttp2_|ssh2_|psl_|gss_|ldap_|ZSTD_|idn2_|RTMP_)'; then
-    die "$PREFIX/lib/libcurl.a refers to libraries that have no static archive (see $LOGS/curl-configure.log)"
-fi
+check_rebuilt_archives "$PREFIX"
 
 # MARK: One folder with every archive the link uses, and pkg-config files that point the
 # system-library targets at it, each with the libraries it needs itself (static archives carry no
@@ -149,19 +88,16 @@ fi
 # nghttp2, ...) must not be found first.
 LIBDIR="$DEPS/lib"
 rm -rf "$LIBDIR" && mkdir -p "$LIBDIR"
-for archive in libssl.a libcrypto.a libusrsctp.a libwebsockets.a libz.a libcap.a; do
+for archive in "${DEBIAN_ARCHIVES[@]}"; do
     ln -s "$SYSLIB/$archive" "$LIBDIR/$archive"
 done
 ln -s "$PREFIX/lib/libsrtp2.a" "$LIBDIR/libsrtp2.a"
 ln -s "$PREFIX/lib/libcurl.a" "$LIBDIR/libcurl.a"
-write_pc() { # name cflags libs
-    printf 'Name: %s\nDescription: static build for kvsmaster\nVersion: 0\nCflags: %s\nLibs: %s\n' "$1" "$2" "$3" >"$PCDIR/$1.pc"
-}
-write_pc openssl "" "-L$LIBDIR -lssl -lcrypto"
-write_pc libsrtp2 "-I$PREFIX/include" "-L$LIBDIR -lsrtp2"
-write_pc usrsctp "" "-L$LIBDIR -lusrsctp"
-write_pc libwebsockets "" "-L$LIBDIR -lwebsockets"
-write_pc libcurl "-I$PREFIX/include" "-L$LIBDIR -lcurl"
+write_pc "$PCDIR" openssl "" "-L$LIBDIR -lssl -lcrypto"
+write_pc "$PCDIR" libsrtp2 "-I$PREFIX/include" "-L$LIBDIR -lsrtp2"
+write_pc "$PCDIR" usrsctp "" "-L$LIBDIR -lusrsctp"
+write_pc "$PCDIR" libwebsockets "" "-L$LIBDIR -lwebsockets"
+write_pc "$PCDIR" libcurl "-I$PREFIX/include" "-L$LIBDIR -lcurl"
 
 # MARK: kvsmaster.
 say "building kvsmaster (release, static executable, GStreamer trait off)"
@@ -169,14 +105,13 @@ SWIFT_START=$(date +%s)
 # The linker resolves static archives in command-line order; a group lets every archive see the
 # symbols of all the others whatever order the module maps list them in.
 export PKG_CONFIG_PATH="$PCDIR"
+mapfile -t LINK_GROUP < <(swift_link_group)
 BIN="$OUT/swift/release/kvsmaster"
 # SwiftPM does not track the archives a system-library target links: relink when one is newer.
 if [ -f "$BIN" ] && [ -n "$(find -L "$LIBDIR" -name '*.a' -newer "$BIN")" ]; then rm -f "$BIN"; fi
 swift_quiet build -c release --disable-default-traits --scratch-path "$OUT/swift" --product kvsmaster \
     --static-swift-stdlib -Xswiftc -static-executable \
-    -Xlinker -L"$LIBDIR" \
-    -Xlinker --start-group -Xlinker -lcurl -Xlinker -lsrtp2 -Xlinker -lwebsockets -Xlinker -lusrsctp \
-    -Xlinker -lssl -Xlinker -lcrypto -Xlinker -lcap -Xlinker -lz -Xlinker --end-group \
+    -Xlinker -L"$LIBDIR" "${LINK_GROUP[@]}" \
     -Xlinker -Map="$OUT/kvsmaster.map" \
     >"$LOGS/swift-build.log" 2>&1 &
 build_pid=$!

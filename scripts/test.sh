@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need, builds kvsmaster with and without the GStreamer trait and as the
-# fully static binary (cross/build-static.sh), and runs the whole test suite (unit, vector,
+# fully static binary (cross/build-static.sh), the aarch64 and armv7 C sysroots (cross/build-sysroot.sh),
+# and runs the whole test suite (unit, vector,
 # robustness, smoke and GStreamer conformance tests).
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -18,6 +19,14 @@ swift_quiet build --disable-default-traits --scratch-path .build-nogst --product
 
 say "building the fully static binary (cross/build-static.sh; its dependencies are cached in .build-static)"
 bash cross/build-static.sh || die "the static build failed"
+
+# The C dependency sysroots of the camera-board targets, each verified with a probe under
+# qemu-user (CrossBuildTests checks them again). The Swift cross build needs a Swift SDK for the
+# target and is not part of the suite; see cross/README.md.
+for arch in aarch64 armv7; do
+    say "building the $arch sysroot (cross/build-sysroot.sh; cached in .build-cross/$arch)"
+    bash cross/build-sysroot.sh "$arch" || die "the $arch sysroot failed"
+done
 
 say "building the test suite"
 swift_quiet build --build-tests || die "the build failed"
