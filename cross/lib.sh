@@ -17,14 +17,6 @@ package_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-# apt-get update. A mirror that fails one index (seen: a foreign architecture's security index
-# "File has unexpected size") is reported and tolerated: the installs that follow fail clearly if
-# what they need is not there.
-apt_update() {
-    apt-get -o DPkg::Lock::Timeout=600 update -qq \
-        || say "warning: apt-get update reported errors (above); continuing with the package lists it fetched"
-}
-
 # Installs the Debian packages of the arguments that are missing. Root is needed only then.
 # apt waits for the dpkg lock (other builds on the machine may be installing at the same time).
 ensure_packages() {

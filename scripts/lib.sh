@@ -34,3 +34,11 @@ swift_quiet() {
     set -e
     return "${statuses[0]}"
 }
+
+# apt-get update. A mirror that fails one index (seen: a foreign architecture's security index
+# "File has unexpected size") is reported and tolerated: the installs that follow fail clearly if
+# what they need is not there.
+apt_update() {
+    apt-get -o DPkg::Lock::Timeout=600 update -qq \
+        || say "warning: apt-get update reported errors (above); continuing with the package lists it fetched"
+}
