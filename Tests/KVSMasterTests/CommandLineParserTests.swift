@@ -228,6 +228,7 @@ import Testing
         #expect(help(["--help"]) == top)
         #expect(help(["-h"]) == top)
         #expect(help(["help"]) == top)
+        #expect(help(["help", "--help"]) == top)
         #expect(help(["cam", "--colour", "--help"]) == top)
         let run = KVSMasterCommandLine.help(for: .run)
         #expect(help(["run", "--help"]) == run)

@@ -36,14 +36,12 @@ public struct CommandLineHelp: Sendable {
 
     /// The rows of an option table: positionals under ARGUMENTS, the rest under OPTIONS,
     /// followed by the options every command has.
-    public static func sections<Values>(
-        for options: [CommandLineOption<Values>], extra: [(label: String, help: String)] = []
-    ) -> [Section] {
+    public static func sections<Values>(for options: [CommandLineOption<Values>]) -> [Section] {
         let arguments = options.filter(\.isPositional).map { (label: $0.label, help: $0.help) }
         let named = options.filter { !$0.isPositional }.map { (label: $0.label, help: $0.help) }
         var sections: [Section] = []
         if !arguments.isEmpty { sections.append(Section(title: "ARGUMENTS", rows: arguments)) }
-        sections.append(Section(title: "OPTIONS", rows: named + extra + [(label: "-h, --help", help: "Show help information.")]))
+        sections.append(Section(title: "OPTIONS", rows: named + [(label: "-h, --help", help: "Show help information.")]))
         return sections
     }
 

@@ -42,7 +42,7 @@ public enum KVSMasterCommandLine {
     public static func parse(_ words: [String]) -> Result<Invocation, UsageError> {
         guard let first = words.first else { return parse(.run, words, explicit: false) }
         if first == "help" {
-            guard words.count > 1 else { return .success(.help(topHelp)) }
+            guard words.count > 1, words[1] != "-h", words[1] != "--help" else { return .success(.help(topHelp)) }
             guard words.count == 2, let subcommand = Subcommand(rawValue: words[1]) else {
                 let word = words[1]
                 let error: CommandLineError =
