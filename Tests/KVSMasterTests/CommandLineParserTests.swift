@@ -145,6 +145,14 @@ import Testing
         #expect(usageError(["doctor", "--check-timeot", "3"])?.description == "unknown option --check-timeot (did you mean --check-timeout?)")
     }
 
+    @Test func everySpellingIsUnique() {
+        let spellings = DoctorArguments.commandLineOptions.flatMap(\.spellings) + ["--help", "--version"]
+        #expect(Set(spellings).count == spellings.count)
+        #expect(spellings.count == 46)
+        let positionals = DaemonArguments.commandLineOptions.filter(\.isPositional).map(\.name)
+        #expect(positionals == DaemonArguments.positionalNames)
+    }
+
     @Test func editDistance() {
         func distance(_ a: String, _ b: String) -> Int { CommandLineParser.editDistance(Array(a), Array(b)) }
         #expect(distance("", "abc") == 3)
