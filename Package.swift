@@ -17,7 +17,6 @@ let package = Package(
         .default(enabledTraits: ["GStreamer"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
@@ -84,13 +83,12 @@ let package = Package(
                 "CKVSShims", "EventLoop", "ICETransport", "PeerConnection", "KVSCrypto", "WireKit", "STUN", "TURN", "ICE", "SDP", "RTP", "Security", "DataChannel",
                 "Signaling", "Media", "Streaming", "CWebSockets",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [gstreamerDefine]),
         .executableTarget(
             name: "kvsmaster",
             dependencies: [
-                "KVSMaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KVSMaster",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [gstreamerDefine]),

@@ -69,6 +69,27 @@ import Testing
         #expect(conflict.stderr.contains("--mode: \"audio-video\" disagrees with argument 2 (mode) \"video-only\""))
     }
 
+    @Test func unknownOptionPrintsTheErrorUsageAndWhereHelpIs() throws {
+        guard requireBinary() else { return }
+        let result = try runProcess(Self.binary, ["cam", "--max-viewer", "4"])
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(
+            result.stderr == """
+                kvsmaster: unknown option --max-viewer (did you mean --max-viewers?)
+                usage: kvsmaster [run] [<options>] [<channel-name>] [<mode>] [<source>]
+                                 [<rtsp-uri|audio-codec>] [<video-codec>]
+                see kvsmaster run --help
+
+                """)
+        let doctor = try runProcess(Self.binary, ["doctor", "--check-timeout", "0"])
+        #expect(doctor.status == 64)
+        #expect(doctor.stderr.hasPrefix("kvsmaster: --check-timeout must be between 1 and 60\nusage: kvsmaster doctor"))
+        let help = try runProcess(Self.binary, ["help", "doctor"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--check-timeout <check-timeout>"))
+    }
+
     @Test func selfcheckSubcommandStillParses() throws {
         guard requireBinary() else { return }
         let result = try runProcess(Self.binary, ["selfcheck", "--help"])

@@ -228,6 +228,7 @@ import Testing
     }
 
     @Test func unknownFlagIsAUsageError() {
-        #expect(configurationError(["cam", "--colour"]) == "Unknown option '--colour'")
+        #expect(configurationError(["cam", "--colour"]) == "unknown option --colour")
+        #expect(configurationError(["cam", "--max-viewer", "4"]) == "unknown option --max-viewer (did you mean --max-viewers?)")
     }
 }
