@@ -32,6 +32,26 @@ import Testing
         print("static binary: \(text.prefix(80))…, \(try FileManager.default.attributesOfItem(atPath: Self.binary)[.size] ?? 0) bytes")
     }
 
+    /// The size budget (cross/README.md): importing one of these modules anywhere links all of it
+    /// (its type metadata keeps every part alive), which is how the binary once weighed 24 MB.
+    /// The linker map names every archive member it took.
+    @Test func linksNoFoundationRegexRuntimeOrArgumentParserAndStaysInBudget() throws {
+        try Self.requireBinary()
+        let mapPath = ViewerProcess.repositoryRoot.appendingPathComponent(".build-static/kvsmaster.map").path
+        let map = try #require(
+            FileManager.default.contents(atPath: mapPath), "\(mapPath) is missing: cross/build-static.sh writes it")
+        let text = String(decoding: map, as: UTF8.self)
+        #expect(text.contains("libswiftCore.a"), "the map does not look like the static link's map")
+        for module in ["FoundationEssentials", "_FoundationCollections", "FoundationInternationalization",
+            "_StringProcessing", "_RegexParser", "ArgumentParser"]
+        {
+            #expect(!text.contains(module), "the static link took \(module): something imports it again (see cross/size-report.sh)")
+        }
+        let size = try #require(FileManager.default.attributesOfItem(atPath: Self.binary)[.size] as? Int)
+        #expect(size <= 20_000_000, "stripped static binary is \(size) bytes, over the 20 MB budget")
+        print("static binary stripped: \(size) bytes")
+    }
+
     @Test func streamsSampleFramesAndStopsOnSIGTERM() throws {
         try Self.requireBinary()
         let directory = try DaemonBinaryTests.temporaryDirectory()
