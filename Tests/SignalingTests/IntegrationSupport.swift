@@ -115,17 +115,18 @@ final class IntegrationClient {
 
 /// The usual integration setup: an emulator with random credentials started with `arguments`
 /// (channel "cam"), and an ``IntegrationClient`` on channel "cam" signing with those
-/// credentials, already started. `stop()` (call it in a `defer`) stops the client, then the
-/// emulator.
+/// credentials and logging at `logLevel`, already started. `stop()` (call it in a `defer`)
+/// stops the client, then the emulator.
 final class StartedIntegration {
     let emulator: EmulatorProcess
     let harness: IntegrationClient
 
-    init(arguments: [String] = ["--no-turn", "--channel", "cam"]) throws {
+    init(arguments: [String] = ["--no-turn", "--channel", "cam"], logLevel: Logger.Level = .debug) throws {
         let credentials = EmulatorCredentials.random()
         emulator = try EmulatorProcess(credentials, arguments: arguments)
         do {
-            harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
+            harness = try IntegrationClient(
+                emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws), logLevel: logLevel)
         } catch {
             emulator.stop()
             throw error

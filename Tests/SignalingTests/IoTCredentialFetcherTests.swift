@@ -6,20 +6,13 @@ import Testing
 
 /// A throwaway PKI made with the `openssl` CLI and a Python HTTPS server on 127.0.0.1 that
 /// requires a client certificate, standing in for the IoT credentials endpoint.
-final class IoTTestServer {
+final class IoTTestServer: ScriptedTLSServerOwner {
     let server: ScriptedTLSServer
-    var directory: URL { server.authority.directory }
-    var process: Process { server.process }
-    var port: Int { server.port }
 
-    var ca: String { server.authority.ca }
-    var rogueCA: String { server.authority.rogueCA }
     var clientCertificate: String { path("client.pem") }
     var clientKey: String { path("client.key") }
     var rogueClientCertificate: String { path("rogue-client.pem") }
     var rogueClientKey: String { path("rogue-client.key") }
-
-    func path(_ name: String) -> String { server.authority.path(name) }
 
     static var scriptPath: String { ScriptedTLSServer.supportScript("SigV4/iot_credentials_server.py") }
 
@@ -41,8 +34,6 @@ final class IoTTestServer {
             return [authority.path("server.pem"), authority.path("server.key"), authority.ca] + (tlsVersion.map { [$0] } ?? [])
         }
     }
-
-    func stop() { server.stop() }
 
     func configuration(
         roleAlias: String = "camera-role", certificate: String? = nil, key: String? = nil, ca: String? = nil

@@ -7,7 +7,7 @@ import Testing
 /// The scripted HTTPS server of Tests/Support/REST/kvs_rest_server.py on 127.0.0.1, with a
 /// throwaway CA (and a second, unrelated CA) made by the `openssl` CLI in a temp dir. Stopped
 /// by PID in `stop()` (call it in a `defer`).
-final class RESTTestServer {
+final class RESTTestServer: ScriptedTLSServerOwner {
     static let accessKey = "AKIDRESTTEST00000001"
     static let secretKey = "restSecretKeyDoNotLog/0123456789abcdefghij"
     static let sessionToken = "restSessionTokenDoNotLog+abc=="
@@ -16,16 +16,9 @@ final class RESTTestServer {
     }
 
     let server: ScriptedTLSServer
-    var directory: URL { server.authority.directory }
-    var process: Process { server.process }
-    var port: Int { server.port }
 
-    var ca: String { server.authority.ca }
-    var rogueCA: String { server.authority.rogueCA }
     var logPath: String { path("requests.jsonl") }
     var baseURL: String { "https://127.0.0.1:\(port)" }
-
-    func path(_ name: String) -> String { server.authority.path(name) }
 
     /// `clockOffset` moves the server's clock (its Date header and SigV4 time check).
     init(clockOffset: Int = 0) throws {
@@ -41,8 +34,6 @@ final class RESTTestServer {
         }
         seenLine = server.startOutput
     }
-
-    func stop() { server.stop() }
 
     private var output: FileHandle? { server.output }
     private var seenLine = ""

@@ -5,15 +5,8 @@ import Testing
 
 /// A throwaway CA (and a second, untrusted one) made with the `openssl` CLI, and the aiohttp
 /// WSS server of Tests/Support/WebSocket on 127.0.0.1, stopped by PID.
-final class WebSocketTestServer {
+final class WebSocketTestServer: ScriptedTLSServerOwner {
     let server: ScriptedTLSServer
-    var directory: URL { server.authority.directory }
-    var process: Process { server.process }
-    var port: Int { server.port }
-
-    var ca: String { server.authority.ca }
-    var rogueCA: String { server.authority.rogueCA }
-    func path(_ name: String) -> String { server.authority.path(name) }
 
     /// `serverCertificateNames` goes into the server certificate's subjectAltName.
     init(serverCertificateNames: String = "DNS:localhost") throws {
@@ -27,8 +20,6 @@ final class WebSocketTestServer {
     }
 
     func url(path: String = "/", host: String = "localhost") -> String { "wss://\(host):\(port)\(path)" }
-
-    func stop() { server.stop() }
 
     /// What the server printed on stderr (for failure messages).
     var serverErrors: String {

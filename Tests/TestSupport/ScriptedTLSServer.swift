@@ -144,3 +144,22 @@ public final class ScriptedTLSServer {
         authority.remove()
     }
 }
+
+/// A test's server type built on a ``ScriptedTLSServer``: the accessors the tests use, passed
+/// through to it.
+public protocol ScriptedTLSServerOwner {
+    var server: ScriptedTLSServer { get }
+}
+
+extension ScriptedTLSServerOwner {
+    public var directory: URL { server.authority.directory }
+    public var process: Process { server.process }
+    public var port: Int { server.port }
+    public var ca: String { server.authority.ca }
+    public var rogueCA: String { server.authority.rogueCA }
+
+    public func path(_ name: String) -> String { server.authority.path(name) }
+
+    /// Stops the script and removes its temp directory.
+    public func stop() { server.stop() }
+}
