@@ -17,12 +17,7 @@ func monotonicNow() -> Instant {
 
 /// Runs `body` with a fresh event loop that is stopped and joined afterwards.
 func withLoop<R>(_ body: (EventLoop) async throws -> R) async throws -> R {
-    let loop = try EventLoop(name: "ice-test-loop")
-    defer {
-        loop.stop()
-        loop.join()
-    }
-    return try await body(loop)
+    try await withEventLoop(name: "ice-test-loop", body)
 }
 
 /// Something an ``ICETransport`` under test reported, with the loop's time.
@@ -46,19 +41,13 @@ actor TransportRig {
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
     private var transports: [Int: ICETransport] = [:]
-    private var logs: [Int: [RigEntry]] = [:]
-    private var waiters: [Waiter] = []
+    private let logs: LoopRigLog<RigEntry>
     private var nextID = 0
 
-    private struct Waiter {
-        var transport: Int
-        var match: @Sendable ([RigEntry]) -> Bool
-        var continuation: CheckedContinuation<Bool, Never>
-        var timer: TimerID
-        var id: Int
+    init(loop: EventLoop) {
+        self.loop = loop
+        logs = LoopRigLog(loop: loop)
     }
-
-    init(loop: EventLoop) { self.loop = loop }
 
     /// Creates a transport (not started yet).
     func make(role: ICERole, configuration: ICETransportConfiguration, credentials: ICECredentials? = nil) -> Int {
@@ -72,7 +61,7 @@ actor TransportRig {
             self?.assumeIsolated { $0.record(id, .data(data)) }
         }
         transports[id] = transport
-        logs[id] = []
+        logs.open(id)
         return id
     }
 
@@ -97,7 +86,7 @@ actor TransportRig {
         if endOfCandidates { transport.addRemoteEndOfCandidates() }
     }
 
-    func log(_ id: Int) -> [RigEntry] { logs[id] ?? [] }
+    func log(_ id: Int) -> [RigEntry] { logs[id] }
     /// The loop's live fd registrations and timers.
     func loopResources() -> [Int] { [loop.registrationCount, loop.pendingTimerCount] }
     func connectionState(_ id: Int) -> ICEConnectionState? { transports[id]?.connectionState }
@@ -113,28 +102,11 @@ actor TransportRig {
     /// Waits until `match` holds for the transport's log (checked now and after every entry),
     /// or `timeout` passes; true when it matched.
     func wait(_ id: Int, timeout: Duration, until match: @escaping @Sendable ([RigEntry]) -> Bool) async -> Bool {
-        if match(logs[id] ?? []) { return true }
-        let waiterID = nextID
-        nextID += 1
-        return await withCheckedContinuation { continuation in
-            let timer = loop.schedule(after: timeout) { [weak self] _ in
-                self?.assumeIsolated { $0.finish(waiterID, false) }
-            }
-            waiters.append(Waiter(transport: id, match: match, continuation: continuation, timer: timer, id: waiterID))
-        }
+        await logs.wait(id, timeout: timeout, until: match)
     }
 
     private func record(_ id: Int, _ kind: RigEntry.Kind) {
-        logs[id, default: []].append(RigEntry(time: loop.now, kind: kind))
-        let log = logs[id] ?? []
-        for waiter in waiters where waiter.transport == id && waiter.match(log) { finish(waiter.id, true) }
-    }
-
-    private func finish(_ waiterID: Int, _ matched: Bool) {
-        guard let index = waiters.firstIndex(where: { $0.id == waiterID }) else { return }
-        let waiter = waiters.remove(at: index)
-        loop.cancel(waiter.timer)
-        waiter.continuation.resume(returning: matched)
+        logs.append(RigEntry(time: loop.now, kind: kind), to: id)
     }
 }
 

@@ -22,12 +22,7 @@ func median(_ values: [Duration]) -> Duration {
 
 /// A fresh event loop for `body`, stopped and joined afterwards.
 func withLoop<R>(_ body: (EventLoop) async throws -> R) async throws -> R {
-    let loop = try EventLoop(name: "pc-test-loop")
-    defer {
-        loop.stop()
-        loop.join()
-    }
-    return try await body(loop)
+    try await withEventLoop(name: "pc-test-loop", body)
 }
 
 /// A fresh loop and rig for `body`; every connection is closed on the loop afterwards, also
@@ -79,9 +74,8 @@ actor PeerRig {
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
     private var connections: [Int: PeerConnection] = [:]
-    private var logs: [Int: [PeerEntry]] = [:]
+    private let logs: LoopRigLog<PeerEntry>
     private var links: [Int: Int] = [:]
-    private var waiters: [Waiter] = []
     private var nextID = 0
     private var capturing: Set<Int> = []
     private var throughput: [Int: ThroughputJob] = [:]
@@ -89,21 +83,16 @@ actor PeerRig {
     private var countOnly: Set<Int> = []
     private var countedBytes: [Int: Int] = [:]
 
-    private struct Waiter {
-        var connection: Int
-        var match: @Sendable ([PeerEntry]) -> Bool
-        var continuation: CheckedContinuation<Bool, Never>
-        var timer: TimerID
-        var id: Int
-    }
-
     private struct ThroughputJob {
         var channel: UInt16
         var remaining: Int
         var chunk: [UInt8]
     }
 
-    init(loop: EventLoop) { self.loop = loop }
+    init(loop: EventLoop) {
+        self.loop = loop
+        logs = LoopRigLog(loop: loop)
+    }
 
     func makeOfferer(_ configuration: PeerConnectionConfiguration) -> Int {
         register(PeerConnection(offeringWith: configuration, loop: loop))
@@ -120,7 +109,7 @@ actor PeerRig {
         connection.onRTP = { [weak self] packet in self?.assumeIsolated { $0.record(id, .rtp(packet)) } }
         connection.onRTCP = { [weak self] packet in self?.assumeIsolated { $0.record(id, .rtcp(packet)) } }
         connections[id] = connection
-        logs[id] = []
+        logs.open(id)
         return id
     }
 
@@ -129,7 +118,7 @@ actor PeerRig {
         links[a] = b
         links[b] = a
         for (from, to) in [(a, b), (b, a)] {
-            for entry in logs[from] ?? [] {
+            for entry in logs[from] {
                 if case .event(let event) = entry.kind { forward(event, to: to) }
             }
         }
@@ -174,10 +163,10 @@ actor PeerRig {
     func drop(_ id: Int) {
         connections[id]?.close()
         connections[id] = nil
-        logs[id] = nil
+        logs.remove(id)
     }
 
-    func log(_ id: Int) -> [PeerEntry] { logs[id] ?? [] }
+    func log(_ id: Int) -> [PeerEntry] { logs[id] }
     func state(_ id: Int) -> PeerConnectionState? { connections[id]?.state }
     func failure(_ id: Int) -> PeerConnectionFailure? { connections[id]?.failure }
     func statistics(_ id: Int) -> PeerConnectionStatistics? { connections[id]?.statistics() }
@@ -242,15 +231,7 @@ actor PeerRig {
 
     /// Waits until `match` holds for the connection's log, or `timeout` passes; true when it matched.
     func wait(_ id: Int, timeout: Duration, until match: @escaping @Sendable ([PeerEntry]) -> Bool) async -> Bool {
-        if match(logs[id] ?? []) { return true }
-        let waiterID = nextID
-        nextID += 1
-        return await withCheckedContinuation { continuation in
-            let timer = loop.schedule(after: timeout) { [weak self] _ in
-                self?.assumeIsolated { $0.finish(waiterID, false) }
-            }
-            waiters.append(Waiter(connection: id, match: match, continuation: continuation, timer: timer, id: waiterID))
-        }
+        await logs.wait(id, timeout: timeout, until: match)
     }
 
     /// From now on, messages arriving at `id` are counted (``countedBytes(_:)``) instead of logged.
@@ -273,17 +254,7 @@ actor PeerRig {
             return
         }
         if case .event(let event) = kind, let peer = links[id] { forward(event, to: peer) }
-        logs[id, default: []].append(PeerEntry(time: loop.now, kind: kind))
-        guard waiters.contains(where: { $0.connection == id }) else { return }
-        let log = logs[id] ?? []
-        for waiter in waiters where waiter.connection == id && waiter.match(log) { finish(waiter.id, true) }
-    }
-
-    private func finish(_ waiterID: Int, _ matched: Bool) {
-        guard let index = waiters.firstIndex(where: { $0.id == waiterID }) else { return }
-        let waiter = waiters.remove(at: index)
-        loop.cancel(waiter.timer)
-        waiter.continuation.resume(returning: matched)
+        logs.append(PeerEntry(time: loop.now, kind: kind), to: id)
     }
 }
 

@@ -87,11 +87,9 @@ import Testing
     /// A connected client whose ICE refresh (RECONNECT_ICE_SERVER) gets 503 pages keeps its
     /// connection and the current servers, and retries until it gets a configuration.
     @Test func htmlErrorPageOnAnIceRefreshKeepsTheConnection() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
-        defer { emulator.stop() }
-        let harness = try Self.started(emulator, credentials)
-        defer { harness.stop() }
+        let started = try StartedIntegration(logLevel: .trace)
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected(), "\(harness.log.text.suffix(4000))")
         try Self.fault(
             emulator, "html", ["count": 2, "status": 503, "listener": "signaling", "operations": ["GetIceServerConfig"]])
@@ -182,11 +180,9 @@ import Testing
     /// connection, one (runtime) error, and a reconnect.
     @Test(arguments: ["fin", "rst"])
     func truncatedTLSOnTheOpenWebSocketReconnects(mode: String) throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
-        defer { emulator.stop() }
-        let harness = try Self.started(emulator, credentials)
-        defer { harness.stop() }
+        let started = try StartedIntegration(logLevel: .trace)
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected(), "\(harness.log.text.suffix(4000))")
         let cut = try emulator.admin("POST", "/master/truncate", ["channel": "cam", "mode": mode])
         #expect(cut.json["truncated"] as? Bool == true)

@@ -11,21 +11,23 @@ import WireKit
 /// --credentials/--lifetime) over mutual TLS, with a throwaway PKI made by the openssl CLI.
 /// Every fetch is a "FETCH <n> <access key>" line on its stdout. Stopped by PID.
 final class IoTRotatingServer {
-    let directory: URL
+    let authority: TestCertificateAuthority
     private let process: ScriptProcess
     let port: Int
     private var fetchLines: [String] = []
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-    var ca: String { path("ca.pem") }
+    var directory: URL { authority.directory }
+    func path(_ name: String) -> String { authority.path(name) }
+    var ca: String { authority.ca }
     var clientCertificate: String { path("client.pem") }
     var clientKey: String { path("client.key") }
 
     init(credentials: [EmulatorCredentials], lifetime: Int) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("iot-rotation-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        authority = try TestCertificateAuthority(directoryPrefix: "iot-rotation", subjectPrefix: "kvsmaster IoT test")
+        let directory = authority.directory
         do {
-            try Self.makeCertificates(in: directory)
+            try authority.issueServerCertificate(subjectAltName: "IP:127.0.0.1", serial: 9)
+            try authority.issue("client", subject: "client", serial: 9, extensions: "extendedKeyUsage=clientAuth\n")
             let entries = credentials.map {
                 ["accessKeyId": $0.accessKey, "secretAccessKey": $0.secretKey, "sessionToken": $0.token ?? ""]
             }
@@ -46,7 +48,7 @@ final class IoTRotatingServer {
             }
             self.port = port
         } catch {
-            try? FileManager.default.removeItem(at: directory)
+            authority.remove()
             throw error
         }
     }
@@ -56,7 +58,7 @@ final class IoTRotatingServer {
     /// SIGTERM by PID (SIGKILL after 2 s), then the temp dir goes.
     func stop() {
         process.stop(grace: .seconds(2))
-        try? FileManager.default.removeItem(at: directory)
+        authority.remove()
     }
 
     /// The access keys handed out so far, in order, after waiting up to `timeout` for at least
@@ -72,23 +74,6 @@ final class IoTRotatingServer {
         return fetchLines.compactMap { line in
             let fields = line.split(separator: " ")
             return fields.count == 3 && fields[0] == "FETCH" ? String(fields[2]) : nil
-        }
-    }
-
-    static func makeCertificates(in directory: URL) throws {
-        let path = { (name: String) in directory.appendingPathComponent(name).path }
-        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
-            toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try TestOpenSSL.run(
-            ["req", "-x509"] + ec + ["-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj",
-                                     "/CN=kvsmaster IoT test CA"])
-        for (name, ext) in [("server", "server.ext"), ("client", "client.ext")] {
-            try TestOpenSSL.run(["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
-            try TestOpenSSL.run(
-                ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
-                 "-set_serial", "9", "-days", "2", "-extfile", path(ext), "-out", path("\(name).pem")])
         }
     }
 }

@@ -11,12 +11,9 @@ import Testing
     /// established HTTPS connections get 503; GO_AWAY sends the client into that outage. It keeps
     /// retrying with backoff and is back within ~10 s of the end, without a restart.
     @Test func recoversByItselfAfterThirtySecondsOfRefusedConnections() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
-        defer { emulator.stop() }
-        let harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
-        defer { harness.stop() }
-        harness.start()
+        let started = try StartedIntegration()
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected())
 
         #expect(try emulator.admin("POST", "/refuse", ["seconds": 30]).status == 200)
@@ -52,12 +49,9 @@ import Testing
     /// (d) With a 60 s TTL the TURN credentials are fetched again before they expire, again
     /// and again, for three minutes, on the same connection.
     @Test func iceConfigurationIsRefreshedBeforeEachSixtySecondTTLForThreeMinutes() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--channel", "cam", "--ice-ttl", "60"])
-        defer { emulator.stop() }
-        let harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
-        defer { harness.stop() }
-        harness.start()
+        let started = try StartedIntegration(arguments: ["--channel", "cam", "--ice-ttl", "60"])
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected())
 
         // Grace 30 s: refreshes at 30, 60, …, 180 s after the first fetch.

@@ -52,12 +52,9 @@ import Testing
 
     /// (b) GO_AWAY → the client asks for the endpoint again and reconnects quickly.
     @Test func goAwayReconnectsToAFreshEndpointWithinOneSecond() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
-        defer { emulator.stop() }
-        let harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
-        defer { harness.stop() }
-        harness.start()
+        let started = try StartedIntegration()
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected())
         #expect(try emulator.stat("calls", "GetSignalingChannelEndpoint") == 1)
 
@@ -80,12 +77,9 @@ import Testing
     /// (e) The emulator's clock runs 15 minutes ahead: the first call is rejected, the client
     /// learns the offset from the reply, warns about NTP, re-signs REST and WebSocket alike.
     @Test func fifteenMinuteClockSkewIsCorrected() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam", "--clock-offset", "900"])
-        defer { emulator.stop() }
-        let harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
-        defer { harness.stop() }
-        harness.start()
+        let started = try StartedIntegration(arguments: ["--no-turn", "--channel", "cam", "--clock-offset", "900"])
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected(), "\(harness.log.text)")
         let offset = harness.snapshot.clockOffset.components.seconds
         #expect((895...905).contains(offset), "learned \(offset) s")
@@ -164,12 +158,9 @@ import Testing
     /// (h) Bad input from the service: each kind gets its own log line and counts as an
     /// error; the connection stays up.
     @Test func badInputIsLoggedCountedAndSurvived() throws {
-        let credentials = EmulatorCredentials.random()
-        let emulator = try EmulatorProcess(credentials, arguments: ["--no-turn", "--channel", "cam"])
-        defer { emulator.stop() }
-        let harness = try IntegrationClient(emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws))
-        defer { harness.stop() }
-        harness.start()
+        let started = try StartedIntegration()
+        defer { started.stop() }
+        let (emulator, harness) = (started.emulator, started.harness)
         #expect(harness.waitConnected())
         let errorsBefore = harness.snapshot.metrics.numberOfErrors
 

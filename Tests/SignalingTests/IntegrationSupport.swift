@@ -113,6 +113,33 @@ final class IntegrationClient {
     }
 }
 
+/// The usual integration setup: an emulator with random credentials started with `arguments`
+/// (channel "cam"), and an ``IntegrationClient`` on channel "cam" signing with those
+/// credentials and logging at `logLevel`, already started. `stop()` (call it in a `defer`)
+/// stops the client, then the emulator.
+final class StartedIntegration {
+    let emulator: EmulatorProcess
+    let harness: IntegrationClient
+
+    init(arguments: [String] = ["--no-turn", "--channel", "cam"], logLevel: Logger.Level = .debug) throws {
+        let credentials = EmulatorCredentials.random()
+        emulator = try EmulatorProcess(credentials, arguments: arguments)
+        do {
+            harness = try IntegrationClient(
+                emulator: emulator, channel: "cam", credentials: .fixed(credentials.aws), logLevel: logLevel)
+        } catch {
+            emulator.stop()
+            throw error
+        }
+        harness.start()
+    }
+
+    func stop() {
+        harness.stop()
+        emulator.stop()
+    }
+}
+
 /// A credential provider that hands out a scripted sequence (the last one repeats) and counts
 /// its calls.
 final class ScriptedCredentials: Sendable {

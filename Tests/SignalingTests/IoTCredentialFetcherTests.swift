@@ -1,94 +1,38 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Signaling
 
 /// A throwaway PKI made with the `openssl` CLI and a Python HTTPS server on 127.0.0.1 that
 /// requires a client certificate, standing in for the IoT credentials endpoint.
-final class IoTTestServer {
-    let directory: URL
-    let process = Process()
-    private(set) var port = 0
+final class IoTTestServer: ScriptedTLSServerOwner {
+    let server: ScriptedTLSServer
 
-    var ca: String { path("ca.pem") }
-    var rogueCA: String { path("rogue-ca.pem") }
     var clientCertificate: String { path("client.pem") }
     var clientKey: String { path("client.key") }
     var rogueClientCertificate: String { path("rogue-client.pem") }
     var rogueClientKey: String { path("rogue-client.key") }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-    static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Support/SigV4/iot_credentials_server.py").path
-    }
+    static var scriptPath: String { ScriptedTLSServer.supportScript("SigV4/iot_credentials_server.py") }
 
     let tlsVersion: String?
 
+    /// A server certificate and a client certificate from the test CA, and a client certificate
+    /// from the rogue CA; `tls12` limits the server to TLS 1.2. Stopped with SIGTERM.
     init(tls12 only: Bool = false) throws {
-        tlsVersion = only ? "tls1.2" : nil
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("iot-mtls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        do {
-            try makeCertificates()
-            try start()
-        } catch {
-            stop()
-            throw error
+        let tlsVersion = only ? "tls1.2" : nil
+        self.tlsVersion = tlsVersion
+        server = try ScriptedTLSServer(
+            name: "IoT test server", packages: [], directoryPrefix: "iot-mtls",
+            subjectPrefix: "kvsmaster test", script: Self.scriptPath, stopSignal: SIGTERM
+        ) { authority in
+            try authority.issueServerCertificate(subjectAltName: "IP:127.0.0.1", serial: 7)
+            for (name, issuer) in [("client", "ca"), ("rogue-client", "rogue-ca")] {
+                try authority.issue(name, subject: name, by: issuer, serial: 7, extensions: "extendedKeyUsage=clientAuth\n")
+            }
+            return [authority.path("server.pem"), authority.path("server.key"), authority.ca] + (tlsVersion.map { [$0] } ?? [])
         }
-    }
-
-    deinit { stop() }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func makeCertificates() throws {
-        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
-            toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        try "extendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for authority in ["ca", "rogue-ca"] {
-            try TestOpenSSL.run(
-                ["req", "-x509"] + ec + ["-keyout", path("\(authority).key"), "-out", path("\(authority).pem"), "-days", "2",
-                 "-subj", "/CN=kvsmaster test \(authority)"])
-        }
-        for (name, authority, ext) in [("server", "ca", "server.ext"), ("client", "ca", "client.ext"),
-                                       ("rogue-client", "rogue-ca", "client.ext")] {
-            try TestOpenSSL.run(
-                ["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", "/CN=\(name)"])
-            try TestOpenSSL.run(
-                ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(authority).pem"), "-CAkey",
-                 path("\(authority).key"), "-set_serial", "7", "-days", "2", "-extfile", path(ext), "-out", path("\(name).pem")])
-        }
-    }
-
-    private func start() throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.scriptPath, path("server.pem"), path("server.key"), ca] + (tlsVersion.map { [$0] } ?? [])
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-            let stderr = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            throw IoTTestServerError.failed("test server did not start (needs /usr/bin/python3): \(text) \(stderr)")
-        }
-        self.port = port
     }
 
     func configuration(

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Signaling
@@ -6,7 +7,7 @@ import Testing
 /// The scripted HTTPS server of Tests/Support/REST/kvs_rest_server.py on 127.0.0.1, with a
 /// throwaway CA (and a second, unrelated CA) made by the `openssl` CLI in a temp dir. Stopped
 /// by PID in `stop()` (call it in a `defer`).
-final class RESTTestServer {
+final class RESTTestServer: ScriptedTLSServerOwner {
     static let accessKey = "AKIDRESTTEST00000001"
     static let secretKey = "restSecretKeyDoNotLog/0123456789abcdefghij"
     static let sessionToken = "restSessionTokenDoNotLog+abc=="
@@ -14,96 +15,27 @@ final class RESTTestServer {
         AWSCredentials(accessKeyID: accessKey, secretAccessKey: secretKey, sessionToken: sessionToken)
     }
 
-    let directory: URL
-    let process = Process()
-    private(set) var port = 0
+    let server: ScriptedTLSServer
 
-    var ca: String { path("ca.pem") }
-    var rogueCA: String { path("rogue-ca.pem") }
     var logPath: String { path("requests.jsonl") }
     var baseURL: String { "https://127.0.0.1:\(port)" }
 
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-    static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Support/REST/kvs_rest_server.py").path
-    }
-
     /// `clockOffset` moves the server's clock (its Date header and SigV4 time check).
     init(clockOffset: Int = 0) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("rest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        do {
-            try makeCertificates()
-            try start(clockOffset: clockOffset)
-        } catch {
-            stop()
-            throw error
+        server = try ScriptedTLSServer(
+            name: "REST test server", packages: ["python3-botocore"], directoryPrefix: "rest",
+            subjectPrefix: "kvsmaster REST test", script: ScriptedTLSServer.supportScript("REST/kvs_rest_server.py")
+        ) { authority in
+            try authority.issueServerCertificate(subjectAltName: "IP:127.0.0.1", serial: 9)
+            return [
+                authority.path("server.pem"), authority.path("server.key"), authority.path("requests.jsonl"), Self.accessKey,
+                Self.secretKey, String(clockOffset),
+            ]
         }
+        seenLine = server.startOutput
     }
 
-    deinit { stop() }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func makeCertificates() throws {
-        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
-            toFile: path("server.ext"), atomically: true, encoding: .utf8)
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for authority in ["ca", "rogue-ca"] {
-            try TestOpenSSL.run(
-                ["req", "-x509"] + ec + [
-                    "-keyout", path("\(authority).key"), "-out", path("\(authority).pem"), "-days", "2",
-                    "-subj", "/CN=kvsmaster REST test \(authority)",
-                ])
-        }
-        try TestOpenSSL.run(["req"] + ec + ["-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=server"])
-        try TestOpenSSL.run([
-            "x509", "-req", "-in", path("server.csr"), "-CA", ca, "-CAkey", path("ca.key"), "-set_serial", "9",
-            "-days", "2", "-extfile", path("server.ext"), "-out", path("server.pem"),
-        ])
-    }
-
-    private func start(clockOffset: Int) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
-            throw IoTTestServerError.failed("/usr/bin/python3 not found: install the Debian packages python3 and python3-botocore")
-        }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            Self.scriptPath, path("server.pem"), path("server.key"), logPath, Self.accessKey, Self.secretKey,
-            String(clockOffset),
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-            process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
-            throw IoTTestServerError.failed(
-                "REST test server did not start (needs python3-botocore: scripts/install-deps.sh --test): \(text) \(stderr)")
-        }
-        self.port = port
-        self.output = output.fileHandleForReading
-        seenLine = text
-    }
-
-    private var output: FileHandle?
+    private var output: FileHandle? { server.output }
     private var seenLine = ""
 
     /// Blocks until the server has logged `count` requests in all (its "LOGGED n" lines);

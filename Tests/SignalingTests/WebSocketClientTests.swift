@@ -25,14 +25,33 @@ import Testing
         return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 
-    @Test func echoesAThousandMessagesSentFromSeveralThreads() throws {
+    /// A WSS test server and a client on it configured with ``configuration(_:trust:log:pingInterval:pongTimeout:connectTimeout:maxMessageSize:)``
+    /// (the given ping interval and pong timeout), opened on the server's root URL with ``open(_:_:_:)``.
+    static func opened(pingInterval: Duration = .seconds(30), pongTimeout: Duration = .seconds(10)) throws -> OpenWebSocket {
         let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server))
-        defer { client.shutdown() }
+        let client: WebSocketClient
+        do {
+            client = try WebSocketClient(configuration: configuration(server, pingInterval: pingInterval, pongTimeout: pongTimeout))
+        } catch {
+            server.stop()
+            throw error
+        }
         let recorder = WebSocketEventRecorder()
-        var connectTimes: [Double] = []
-        connectTimes.append(try Self.open(client, server.url(), recorder))
+        do {
+            let milliseconds = try open(client, server.url(), recorder)
+            return OpenWebSocket(server: server, client: client, recorder: recorder, openMilliseconds: milliseconds)
+        } catch {
+            client.shutdown()
+            server.stop()
+            throw error
+        }
+    }
+
+    @Test func echoesAThousandMessagesSentFromSeveralThreads() throws {
+        let connection = try Self.opened()
+        defer { connection.stop() }
+        let (server, client, recorder) = (connection.server, connection.client, connection.recorder)
+        var connectTimes = [connection.openMilliseconds]
 
         let threads = 4
         let perThread = 250
@@ -156,12 +175,9 @@ import Testing
     }
 
     @Test func fragmentedMessageIsReassembled() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened()
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         // Seven frames cut at byte offsets, so multi-byte characters straddle frame boundaries.
         let text = String(repeating: "fragmented – ünïcödé ✓ 🎥 ", count: 40)
         try client.send(text: "!fragment 7 \(text)")
@@ -171,12 +187,9 @@ import Testing
     }
 
     @Test func oversizeMessageIsReportedAndTheConnectionContinues() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened()
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         try client.send(text: "!oversize 262144")
         #expect(recorder.nextText() == String(repeating: "x", count: 256 * 1024))
         #expect(recorder.nextText() == "after-oversize")
@@ -191,24 +204,18 @@ import Testing
     }
 
     @Test func serverCloseCodeAndReasonAreReported() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened()
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         try client.send(text: "!close 4001 going away now")
         #expect(recorder.nextIgnoringPongs() == .closed(WebSocketClose(code: 4001, reason: "going away now", initiator: .remote)))
         #expect(throws: WebSocketError.notConnected) { try client.send(text: "late") }
     }
 
     @Test func abruptDropIsDetectedQuickly() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened()
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         let start = ContinuousClock.now
         try client.send(text: "!drop")
         let event = try #require(recorder.nextTimed())
@@ -219,12 +226,9 @@ import Testing
     }
 
     @Test func keepalivePingsGoOutAtTheInterval() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(configuration: Self.configuration(server, pingInterval: .milliseconds(200)))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened(pingInterval: .milliseconds(200))
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         for _ in 0..<5 { #expect(recorder.next(timeout: .seconds(2)) == .pongReceived) }
         try client.send(text: "!pings")
         let reply = try #require(recorder.nextText())
@@ -240,13 +244,9 @@ import Testing
     }
 
     @Test func deadPeerIsDetectedWhenPongsStop() throws {
-        let server = try WebSocketTestServer()
-        defer { server.stop() }
-        let client = try WebSocketClient(
-            configuration: Self.configuration(server, pingInterval: .milliseconds(100), pongTimeout: .milliseconds(400)))
-        defer { client.shutdown() }
-        let recorder = WebSocketEventRecorder()
-        try Self.open(client, server.url(), recorder)
+        let connection = try Self.opened(pingInterval: .milliseconds(100), pongTimeout: .milliseconds(400))
+        defer { connection.stop() }
+        let (client, recorder) = (connection.client, connection.recorder)
         try client.send(text: "!silence")
         #expect(recorder.nextText() == "silent")
         let start = ContinuousClock.now
@@ -401,5 +401,20 @@ import Testing
         #expect(throws: WebSocketError.shutDown) { try client.send(text: "after") }
         #expect(throws: WebSocketError.shutDown) { try client.connect(url: server.url(), events: recorder.handler) }
         client.shutdown()
+    }
+}
+
+/// A WSS test server with a client connected to it (see ``WebSocketClientTests/opened(pingInterval:pongTimeout:)``).
+/// `stop()` (call it in a `defer`) shuts the client down, then stops the server.
+struct OpenWebSocket {
+    let server: WebSocketTestServer
+    let client: WebSocketClient
+    let recorder: WebSocketEventRecorder
+    /// How long the connect took until `opened`.
+    let openMilliseconds: Double
+
+    func stop() {
+        client.shutdown()
+        server.stop()
     }
 }
