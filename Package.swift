@@ -64,7 +64,7 @@ let package = Package(
             ]),
         .target(
             name: "Media",
-            dependencies: ["RTP", "WireKit", .target(name: "CGStreamer", condition: withGStreamer)],
+            dependencies: ["RTP", "WireKit", "EventLoop", .target(name: "CGStreamer", condition: withGStreamer)],
             swiftSettings: [gstreamerDefine]),
 
         // MARK: Media fan-out (sans-IO): answer negotiation, packetize once, per-viewer RTCP,

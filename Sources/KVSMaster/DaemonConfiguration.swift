@@ -84,6 +84,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     public var sendsAudio: Bool { mode != .videoOnly }
+
+    /// The audio codec the source produces: nil in video-only mode.
+    public var sentAudioCodec: MediaCodec? { sendsAudio ? audioCodec : nil }
 }
 
 /// AWS_KVS_LOG_LEVEL's scale (KVS C SDK): 1 verbose, 2 debug, 3 info, 4 warn, 5 error, 6 fatal, 7 silent.

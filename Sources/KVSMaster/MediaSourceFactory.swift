@@ -5,7 +5,7 @@ import Media
 /// audio). GStreamer sources exist only in builds with the `GStreamer` trait.
 public enum MediaSourceFactory {
     public static func make(_ configuration: DaemonConfiguration) -> Result<(any MediaSource)?, MediaSourceError> {
-        let audioCodec: MediaCodec? = configuration.sendsAudio ? configuration.audioCodec : nil
+        let audioCodec = configuration.sentAudioCodec
         do throws(MediaSourceError) {
             switch configuration.source {
             case .sampleFrames(let video, let audio):
@@ -26,31 +26,17 @@ public enum MediaSourceFactory {
                 return .success(
                     try AnnexBStreamSource(input: input, codec: configuration.videoCodec, frameRate: configuration.frameRate))
             case .testsrc, .devicesrc, .rtspsrc, .pipeline:
-                return makeGStreamerSource(configuration, audioCodec: audioCodec)
+                return makeGStreamerSource(configuration)
             }
         } catch {
             return .failure(error)
         }
     }
 
-    static func makeGStreamerSource(
-        _ configuration: DaemonConfiguration, audioCodec: MediaCodec?
-    ) -> Result<(any MediaSource)?, MediaSourceError> {
+    static func makeGStreamerSource(_ configuration: DaemonConfiguration) -> Result<(any MediaSource)?, MediaSourceError> {
         #if KVS_GSTREAMER
-            let kind: GStreamerSource.Kind
-            switch configuration.source {
-            case .devicesrc: kind = .devicesrc
-            case .rtspsrc(let uri): kind = .rtsp(uri: uri)
-            case .pipeline(let description): kind = .custom(description: description)
-            default: kind = .testsrc
-            }
             do throws(MediaSourceError) {
-                return .success(
-                    try GStreamerSource(
-                        GStreamerSource.Settings(
-                            kind: kind, videoCodec: configuration.videoCodec, audioCodec: audioCodec, width: configuration.width,
-                            height: configuration.height, frameRate: configuration.frameRate,
-                            videoBitrate: configuration.videoBitrate)))
+                return .success(try GStreamerSource(gstreamerSettings(configuration)))
             } catch {
                 return .failure(error)
             }
@@ -61,6 +47,25 @@ public enum MediaSourceFactory {
         #endif
     }
 }
+
+#if KVS_GSTREAMER
+    extension MediaSourceFactory {
+        /// The GStreamer pipeline settings of a testsrc, devicesrc, rtspsrc or custom-pipeline
+        /// configuration (the daemon's source, and what `doctor` checks the elements of).
+        static func gstreamerSettings(_ configuration: DaemonConfiguration) -> GStreamerSource.Settings {
+            let kind: GStreamerSource.Kind
+            switch configuration.source {
+            case .devicesrc: kind = .devicesrc
+            case .rtspsrc(let uri): kind = .rtsp(uri: uri)
+            case .pipeline(let description): kind = .custom(description: description)
+            default: kind = .testsrc
+            }
+            return GStreamerSource.Settings(
+                kind: kind, videoCodec: configuration.videoCodec, audioCodec: configuration.sentAudioCodec, width: configuration.width,
+                height: configuration.height, frameRate: configuration.frameRate, videoBitrate: configuration.videoBitrate)
+        }
+    }
+#endif
 
 extension AnnexBStreamSource {
     /// Whether `path` names a FIFO (a vendor encoder writing into a named pipe).

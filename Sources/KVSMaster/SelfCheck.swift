@@ -25,6 +25,15 @@ public struct CheckResult: Sendable {
         self.name = name
         self.detail = detail
     }
+
+    /// `  ok    DTLS           handshake …`: the report line, status and name in columns.
+    public var line: String { "  \(status.rawValue.padded(to: 4))  \(name.padded(to: 14)) \(detail)" }
+}
+
+extension String {
+    /// The string with spaces after it up to `width` characters (unchanged when longer), for
+    /// the columns of the selfcheck and doctor reports.
+    func padded(to width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }
 
 /// `kvsmaster selfcheck`: proves, without any AWS account or network, that every library the

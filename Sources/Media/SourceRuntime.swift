@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import EventLoop
 import Synchronization
 
 /// The consumer's callbacks, closed exactly once: after ``close()`` or the first ``end(_:)``
@@ -186,20 +187,11 @@ enum FileIO {
     }
 
     static func readAll(_ path: String, maxBytes: Int) throws(MediaSourceError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io("cannot open \(path): \(SystemError.text(errno))") }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("cannot read \(path): \(SystemError.text(errno))")
-            }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > maxBytes { throw .invalidConfiguration("\(path) is larger than \(maxBytes) bytes") }
+        switch FileBytes.read(path, limit: maxBytes) {
+        case .success(let bytes): return bytes
+        case .failure(.cannotOpen(let code)): throw .io("cannot open \(path): \(SystemError.text(code))")
+        case .failure(.cannotRead(let code)): throw .io("cannot read \(path): \(SystemError.text(code))")
+        case .failure(.tooLarge): throw .invalidConfiguration("\(path) is larger than \(maxBytes) bytes")
         }
     }
 }

@@ -1,3 +1,5 @@
+import WireKit
+
 /// `a=fingerprint` (RFC 8122 §5): the hash of the certificate the DTLS peer will present.
 /// Offers may carry several (Chromium one, aiortc sha-256, sha-384 and sha-512).
 public struct Fingerprint: SDPAttributeValue {
@@ -51,21 +53,12 @@ public struct Fingerprint: SDPAttributeValue {
             bytes.reserveCapacity((chars.count + 1) / 3)
             var i = 0
             while i < chars.count {
-                guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
+                guard let hi = Hex.digitValue(chars[i]), let lo = Hex.digitValue(chars[i + 1]) else { return nil }
                 bytes.append(hi << 4 | lo)
                 if i + 2 < chars.count, chars[i + 2] != UInt8(ascii: ":") { return nil }
                 i += 3
             }
             return bytes
-        }
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        default: return nil
         }
     }
 

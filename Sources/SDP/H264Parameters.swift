@@ -1,3 +1,5 @@
+import WireKit
+
 /// The H.264 payload format parameters (RFC 6184 §8.1) that negotiation needs.
 public struct H264Parameters: Hashable, Sendable {
     /// `profile-level-id`, nil when absent (then `effectiveProfileLevelID` applies).
@@ -72,19 +74,10 @@ public struct H264ProfileLevelID: Hashable, Sendable, CustomStringConvertible {
         guard digits.count == 6 else { return nil }
         var bytes: [UInt8] = []
         for i in stride(from: 0, to: 6, by: 2) {
-            guard let hi = Self.nibble(digits[i]), let lo = Self.nibble(digits[i + 1]) else { return nil }
+            guard let hi = Hex.digitValue(digits[i]), let lo = Hex.digitValue(digits[i + 1]) else { return nil }
             bytes.append(hi << 4 | lo)
         }
         self.init(profileIDC: bytes[0], profileIOP: bytes[1], levelIDC: bytes[2])
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Six lowercase hex digits.

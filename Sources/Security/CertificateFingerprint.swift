@@ -1,4 +1,5 @@
 import KVSCrypto
+import WireKit
 
 /// Errors about certificates and their SDP fingerprints (RFC 8122 §5).
 public enum CertificateError: Error, Equatable, Sendable {
@@ -50,7 +51,7 @@ public struct CertificateFingerprint: Hashable, Sendable, CustomStringConvertibl
         digest.reserveCapacity(algorithm.length)
         for pair in parts[1].split(separator: ":", omittingEmptySubsequences: false) {
             let digits = Array(pair.utf8)
-            guard digits.count == 2, let high = Self.nibble(digits[0]), let low = Self.nibble(digits[1]) else {
+            guard digits.count == 2, let high = Hex.digitValue(digits[0]), let low = Hex.digitValue(digits[1]) else {
                 throw .malformedFingerprint
             }
             digest.append(high << 4 | low)
@@ -59,15 +60,6 @@ public struct CertificateFingerprint: Hashable, Sendable, CustomStringConvertibl
             throw .wrongDigestLength(algorithm: algorithm, count: digest.count)
         }
         self.init(algorithm: algorithm, digest: digest)
-    }
-
-    private static func nibble(_ ascii: UInt8) -> UInt8? {
-        switch ascii {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): ascii - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): ascii - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): ascii - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The attribute value, `sha-256 AB:CD:…`.

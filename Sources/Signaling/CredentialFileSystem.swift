@@ -1,3 +1,5 @@
+import EventLoop
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -39,7 +41,9 @@ public struct CredentialFileSystem: Sendable {
         read: { path in
             var info = stat()
             guard stat(path, &info) == 0 else { return .missing }
-            guard (info.st_mode & S_IFMT) != S_IFDIR, let bytes = readWholeFile(path) else { return .unreadable }
+            guard (info.st_mode & S_IFMT) != S_IFDIR, case .success(let bytes) = FileBytes.read(path, limit: .max) else {
+                return .unreadable
+            }
             return .contents(String(decoding: bytes, as: UTF8.self))
         })
 
@@ -58,18 +62,3 @@ public struct CredentialFileSystem: Sendable {
     }
 }
 
-/// The bytes of the file at `path` (POSIX open/read), nil when it cannot be opened or read.
-private func readWholeFile(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0, errno == EINTR { continue }
-        guard count >= 0 else { return nil }
-        guard count > 0 else { return bytes }
-        bytes.append(contentsOf: chunk[0..<count])
-    }
-}

@@ -1,3 +1,4 @@
+import EventLoop
 import WireKit
 
 #if canImport(Glibc)
@@ -165,19 +166,9 @@ public struct EndpointCache: Sendable {
 
     // MARK: I/O
 
+    /// The file's bytes; nil when it is missing, unreadable or larger than a cache file can be.
     func readFile() -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while bytes.count <= Self.maximumFileSize {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return bytes
+        try? FileBytes.read(path, limit: Self.maximumFileSize).get()
     }
 
     /// Writes `bytes` to `<path>.tmp-<pid>`, flushes it to disk and renames it over `path`;

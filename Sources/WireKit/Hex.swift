@@ -21,6 +21,18 @@ public enum Hex {
         return out
     }
 
+    /// The value of one hex digit in either case (`0`–`9`, `a`–`f`, `A`–`F`); nil for any
+    /// other byte.
+    @inlinable
+    public static func digitValue(_ ascii: UInt8) -> UInt8? {
+        switch ascii {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): ascii - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): ascii - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): ascii - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     /// Bytes from hex text; whitespace and `:` separators are ignored. Nil for any other
     /// character or an odd number of digits.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
@@ -29,12 +41,12 @@ public enum Hex {
         var high: UInt8? = nil
         for c in text.utf8 {
             let v: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
-            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: ":"): continue
-            default: return nil
+            if let digit = digitValue(c) {
+                v = digit
+            } else if c == UInt8(ascii: " ") || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\t") || c == UInt8(ascii: ":") {
+                continue
+            } else {
+                return nil
             }
             if let h = high {
                 out.append(h << 4 | v)

@@ -10,22 +10,7 @@ extension StringProtocol {
     /// Where `needle` first occurs, as a range of this string's indices; nil when it does not
     /// occur. An empty needle occurs at the start.
     public func firstTextRange(of needle: some StringProtocol) -> Range<Index>? {
-        let haystack = utf8
-        let pattern = Array(needle.utf8)
-        guard let first = pattern.first else { return startIndex..<startIndex }
-        var start = haystack.startIndex
-        while let candidate = haystack[start...].firstIndex(of: first) {
-            var h = candidate
-            var matched = 0
-            while matched < pattern.count, h != haystack.endIndex, haystack[h] == pattern[matched] {
-                matched += 1
-                h = haystack.index(after: h)
-            }
-            if matched == pattern.count { return candidate..<h }
-            if h == haystack.endIndex { return nil }
-            start = haystack.index(after: candidate)
-        }
-        return nil
+        utf8.firstSubsequenceRange(of: needle.utf8)
     }
 
     /// Whether `needle` occurs in this string.

@@ -49,7 +49,7 @@ func runSelfCheck(_ arguments: SelfCheckArguments) -> Int32 {
     let (width, height) = arguments.parsedSize ?? (640, 480)
     print("kvsmaster self-check")
     let passed = SelfCheck(frames: arguments.frames, width: width, height: height).run { result in
-        print("  \(result.status.rawValue.padded(4))  \(result.name.padded(14)) \(result.detail)")
+        print(result.line)
     }
     print(passed ? "all checks passed" : "some checks FAILED")
     return passed ? 0 : ExitStatus.checkFailed
@@ -71,10 +71,6 @@ func runDoctor(_ arguments: DoctorArguments) -> Int32 {
     let passed = doctor.run { print($0.line) }
     print(passed ? "no problem found" : "problems found: see the FAIL lines")
     return passed ? 0 : ExitStatus.checkFailed
-}
-
-extension String {
-    func padded(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }
 
 let status: Int32

@@ -36,6 +36,14 @@ import Testing
             environment: environment)
     }
 
+    /// Waits for the daemon's statistics line that says signaling is connected (it needs
+    /// `--stats-interval`); fails the test with the daemon's log when it does not come.
+    static func requireSignalingConnected(_ daemon: ScriptProcess, timeout: Duration = .seconds(20)) throws {
+        try #require(
+            poll(timeout: timeout) { daemon.stderrText.contains("signaling: connected") },
+            "the daemon did not connect to signaling:\n\(daemon.stderrText.suffix(3000))")
+    }
+
     static func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kvs-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

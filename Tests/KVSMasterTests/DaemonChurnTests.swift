@@ -33,15 +33,9 @@ import Testing
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
                 descriptors.append((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(name)")) ?? "?")
             }
-            var threads = 0
-            var resident = 0
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-            for line in status.split(separator: "\n") {
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true).flatMap { $0.split(separator: "\t") }
-                if line.hasPrefix("Threads:") { threads = Int(fields.dropFirst().first ?? "") ?? 0 }
-                if line.hasPrefix("VmRSS:") { resident = Int(fields.dropFirst().first ?? "") ?? 0 }
-            }
-            return Holdings(descriptors: descriptors.sorted(), threads: threads, residentKilobytes: resident)
+            return Holdings(
+                descriptors: descriptors.sorted(), threads: StaticBinaryTests.processStatus(pid, "Threads"),
+                residentKilobytes: StaticBinaryTests.residentKilobytes(pid))
         }
     }
 
@@ -74,9 +68,7 @@ import Testing
             emulator, ["camera", "video-only", "--sample-frames", frames.path, "--fps", "30", "--stats-interval", "1"],
             directory: directory)
         defer { daemon.stop(grace: .seconds(3)) }
-        try #require(
-            poll(timeout: .seconds(20)) { daemon.stderrText.contains("signaling: connected") },
-            "the daemon did not connect to signaling:\n\(daemon.stderrText.suffix(3000))")
+        try DaemonBinaryTests.requireSignalingConnected(daemon)
 
         func runViewers(_ names: [String], arguments: [String]) throws -> [[String: Any]] {
             let viewers = try names.map {

@@ -68,18 +68,19 @@ import Testing
             directory: directory, binary: Self.binary)
         defer { daemon.stop(grace: .seconds(3)) }
         // Idle: signaling connected, no viewer yet (a number for the size/memory budget, not asserted).
-        try #require(
-            poll(timeout: .seconds(20)) { daemon.stderrText.contains("signaling: connected") },
-            "the static daemon did not connect to signaling:\n\(daemon.stderrText.suffix(3000))")
+        try DaemonBinaryTests.requireSignalingConnected(daemon)
         print("static daemon: idle VmRSS \(Self.residentKilobytes(daemon.pid)) kB (signaling connected, no viewer)")
         try DaemonBinaryTests.expectStreamsThenStops(daemon, emulator)
     }
 
     /// VmRSS of `pid` from /proc, in kB (0 when it cannot be read).
-    static func residentKilobytes(_ pid: pid_t) -> Int {
+    static func residentKilobytes(_ pid: pid_t) -> Int { processStatus(pid, "VmRSS") }
+
+    /// A number from /proc/`pid`/status (`VmRSS` in kB, `Threads`, ...); 0 when it cannot be read.
+    static func processStatus(_ pid: pid_t, _ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? 0
         }
         return 0
     }

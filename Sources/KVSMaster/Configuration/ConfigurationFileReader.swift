@@ -1,3 +1,5 @@
+import EventLoop
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -29,23 +31,12 @@ public struct ConfigurationFileReader: Sendable {
 
     /// The real file system (open(2)/read(2)).
     public static let local = ConfigurationFileReader { path in
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            return .failure(code == ENOENT ? .missing : .unreadable(String(cString: strerror(code))))
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(.unreadable(String(cString: strerror(errno))))
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            if bytes.count > maximumSize { return .failure(.tooLarge) }
+        let bytes: [UInt8]
+        switch FileBytes.read(path, limit: maximumSize) {
+        case .success(let read): bytes = read
+        case .failure(.cannotOpen(errno: ENOENT)): return .failure(.missing)
+        case .failure(.tooLarge): return .failure(.tooLarge)
+        case .failure(let failure): return .failure(.unreadable(failure.systemMessage))
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(.notUTF8) }
         return .success(text)

@@ -35,20 +35,9 @@ extension Doctor {
             } catch {
                 return [.fail(name, "GStreamer does not initialize: \(error)", fix: "reinstall libgstreamer1.0-0")]
             }
-            let kind: GStreamerSource.Kind
-            switch configuration.source {
-            case .devicesrc: kind = .devicesrc
-            case .rtspsrc(let uri): kind = .rtsp(uri: uri)
-            case .pipeline(let description): kind = .custom(description: description)
-            default: kind = .testsrc
-            }
             let source: GStreamerSource
             do {
-                source = try GStreamerSource(
-                    GStreamerSource.Settings(
-                        kind: kind, videoCodec: configuration.videoCodec,
-                        audioCodec: configuration.sendsAudio ? configuration.audioCodec : nil, width: configuration.width,
-                        height: configuration.height, frameRate: configuration.frameRate, videoBitrate: configuration.videoBitrate))
+                source = try GStreamerSource(MediaSourceFactory.gstreamerSettings(configuration))
             } catch {
                 return [.fail(name, "\(error)", fix: "correct the source settings")]
             }

@@ -34,8 +34,7 @@ public struct DoctorResult: Sendable, Equatable {
     /// `FAIL  clock         600 s behind KVS — fix: …`: one line, the verdict first so that
     /// `grep FAIL` finds the problems.
     public var line: String {
-        let padded = name + String(repeating: " ", count: max(0, 14 - name.count))
-        var text = "\(verdict.rawValue)  \(padded) \(detail)"
+        var text = "\(verdict.rawValue)  \(name.padded(to: 14)) \(detail)"
         if let fix { text += " — fix: \(fix)" }
         return text
     }
